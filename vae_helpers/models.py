@@ -1,0 +1,240 @@
+"""Encoders, decoders and the VAE model whose KL weight ``beta`` can change."""
+
+import math
+import os
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from . import losses
+from .data import check_images
+
+PACKAGE = "vae_helpers"
+
+
+def check_beta(beta):
+    """Return ``beta`` as a float after checking it is finite and >= 0."""
+    try:
+        value = float(beta)
+    except (TypeError, ValueError):
+        raise TypeError(f"beta must be a number, got {beta!r}.") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"beta (the KL weight) must be a finite number >= 0, got {beta!r}; "
+                         "use 0 for a plain autoencoder and 1 for the true ELBO.")
+    return value
+
+
+def _check_size(name, value):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+    return int(value)
+
+
+def _units(name, value):
+    values = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
+    return tuple(_check_size(name, v) for v in values)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Sampling(layers.Layer):
+    """The reparameterization trick: z = mean + exp(0.5 * log_var) * eps, eps ~ N(0, I)."""
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+def _encoder_head(inputs, features, latent_dim, name):
+    z_mean = layers.Dense(latent_dim, name="z_mean")(features)
+    z_log_var = layers.Dense(latent_dim, name="z_log_var")(features)
+    z = Sampling(name="z")([z_mean, z_log_var])
+    return keras.Model(inputs, [z_mean, z_log_var, z], name=name)
+
+
+def dense_encoder(input_dim=784, hidden_units=512, latent_dim=2):
+    """MLP encoder: x -> (z_mean, z_log_var, z). ``hidden_units``: int or list of ints."""
+    inputs = keras.Input(shape=(_check_size("input_dim", input_dim),), name="x")
+    latent_dim = _check_size("latent_dim", latent_dim)
+    h = inputs
+    for units in _units("hidden_units", hidden_units):
+        h = layers.Dense(units, activation="relu")(h)
+    return _encoder_head(inputs, h, latent_dim, "encoder")
+
+
+def dense_decoder(latent_dim=2, hidden_units=512, output_dim=784):
+    """MLP decoder: z -> pixel probabilities (sigmoid), mirror of ``dense_encoder``."""
+    inputs = keras.Input(shape=(_check_size("latent_dim", latent_dim),), name="z")
+    h = inputs
+    for units in reversed(_units("hidden_units", hidden_units)):
+        h = layers.Dense(units, activation="relu")(h)
+    outputs = layers.Dense(_check_size("output_dim", output_dim), activation="sigmoid",
+                           name="x_hat")(h)
+    return keras.Model(inputs, outputs, name="decoder")
+
+
+def conv_encoder(input_shape=(28, 28, 1), latent_dim=2, filters=(32, 64), dense_units=16,
+                 kernel_size=3):
+    """Conv encoder of the source tutorial: two stride-2 3x3 convs, Dense(16).
+
+    With the defaults it has 69,076 parameters.
+    """
+    inputs = keras.Input(shape=tuple(input_shape), name="x")
+    latent_dim = _check_size("latent_dim", latent_dim)
+    h = inputs
+    for f in _units("filters", filters):
+        h = layers.Conv2D(f, kernel_size, strides=2, padding="same", activation="relu")(h)
+    h = layers.Flatten()(h)
+    h = layers.Dense(_check_size("dense_units", dense_units), activation="relu")(h)
+    return _encoder_head(inputs, h, latent_dim, "encoder")
+
+
+def conv_decoder(latent_dim=2, output_shape=(28, 28, 1), filters=(64, 32), kernel_size=3):
+    """Conv decoder of the source tutorial (65,089 parameters with the defaults)."""
+    filters = _units("filters", filters)
+    height, width, channels = output_shape
+    scale = 2 ** len(filters)
+    if height % scale or width % scale:
+        raise ValueError(f"output_shape {output_shape} must be divisible by {scale} "
+                         f"({len(filters)} stride-2 layers).")
+    start = (height // scale, width // scale, filters[0])
+    inputs = keras.Input(shape=(_check_size("latent_dim", latent_dim),), name="z")
+    h = layers.Dense(int(np.prod(start)), activation="relu")(inputs)
+    h = layers.Reshape(start)(h)
+    for f in filters:
+        h = layers.Conv2DTranspose(f, kernel_size, strides=2, padding="same",
+                                   activation="relu")(h)
+    outputs = layers.Conv2DTranspose(channels, kernel_size, padding="same",
+                                     activation="sigmoid", name="x_hat")(h)
+    return keras.Model(inputs, outputs, name="decoder")
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class VAE(keras.Model):
+    """A VAE trained on ``reconstruction + beta * kl`` (nats per example).
+
+    ``beta`` is a non-trainable variable: ``model.set_beta(v)`` (or a
+    callback) changes it between steps without recompiling. ``fit`` and
+    ``evaluate`` report ``loss``, ``reconstruction`` and ``kl`` (and their
+    ``val_`` versions). Calling the model returns a dict with ``z_mean``,
+    ``z_log_var``, ``z`` and ``x_hat``.
+    """
+
+    def __init__(self, encoder, decoder, beta=1.0, reconstruction="bernoulli", **kwargs):
+        super().__init__(**kwargs)
+        if reconstruction not in losses.RECONSTRUCTIONS:
+            raise ValueError(f"reconstruction must be one of {losses.RECONSTRUCTIONS}, "
+                             f"got {reconstruction!r}.")
+        enc_latent, dec_latent = encoder.outputs[0].shape[-1], decoder.inputs[0].shape[-1]
+        if enc_latent != dec_latent:
+            raise ValueError(f"encoder latent size {enc_latent} != decoder input size "
+                             f"{dec_latent}; build both with the same latent_dim.")
+        self.encoder, self.decoder = encoder, decoder
+        self.reconstruction = reconstruction
+        self.beta = self.add_weight(name="beta", shape=(), trainable=False,
+                                    initializer=keras.initializers.Constant(check_beta(beta)))
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
+        self.kl_tracker = keras.metrics.Mean(name="kl")
+
+    @property
+    def input_shape_per_example(self):
+        return tuple(self.encoder.inputs[0].shape[1:])
+
+    def set_beta(self, beta):
+        """Set the KL weight (a finite number >= 0)."""
+        self.beta.assign(check_beta(beta))
+
+    def call(self, x, training=False):
+        z_mean, z_log_var, z = self.encoder(x, training=training)
+        return {"z_mean": z_mean, "z_log_var": z_log_var, "z": z,
+                "x_hat": self.decoder(z, training=training)}
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        total, recon, kl = losses.vae_loss(x, y_pred["x_hat"], y_pred["z_mean"],
+                                           y_pred["z_log_var"], self.beta, self.reconstruction)
+        batch = ops.cast(ops.shape(x)[0], "float32")
+        self.reconstruction_tracker.update_state(recon, sample_weight=batch)
+        self.kl_tracker.update_state(kl, sample_weight=batch)
+        return total
+
+    def _check_inputs(self, x, name):
+        if isinstance(x, (np.ndarray, list, tuple)):
+            return check_images(x, name=name, shape=self.input_shape_per_example,
+                                unit_range=self.reconstruction == "bernoulli")
+        return x
+
+    def fit(self, x=None, y=None, validation_data=None, **kwargs):
+        """``keras.Model.fit`` after checking ``x`` (and ``validation_data``) are valid images."""
+        x = self._check_inputs(x, "x")
+        if isinstance(validation_data, tuple):
+            validation_data = (self._check_inputs(validation_data[0], "validation_data[0]"),
+                               *validation_data[1:])
+        elif isinstance(validation_data, np.ndarray):
+            validation_data = (self._check_inputs(validation_data, "validation_data"),)
+        return super().fit(x, y, validation_data=validation_data, **kwargs)
+
+    def evaluate(self, x=None, y=None, **kwargs):
+        """``keras.Model.evaluate`` after checking ``x``."""
+        return super().evaluate(self._check_inputs(x, "x"), y, **kwargs)
+
+    def encode(self, x, batch_size=1024):
+        """Return ``(z_mean, z_log_var)`` as numpy arrays for images ``x``."""
+        x = self._check_inputs(x, "x")
+        z_mean, z_log_var, _ = self.encoder.predict(x, batch_size=batch_size, verbose=0)
+        return z_mean, z_log_var
+
+    def decode(self, z, batch_size=1024):
+        """Return decoded images (pixel probabilities) for latent points ``z``."""
+        z = np.asarray(z, dtype="float32")
+        latent = self.decoder.inputs[0].shape[-1]
+        if z.ndim != 2 or z.shape[1] != latent:
+            raise ValueError(f"z has shape {z.shape}; expected (n, {latent}).")
+        return self.decoder.predict(z, batch_size=batch_size, verbose=0)
+
+    def count_params(self):
+        return self.encoder.count_params() + self.decoder.count_params()
+
+    def get_config(self):
+        return {**super().get_config(),
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder),
+                "beta": float(ops.convert_to_numpy(self.beta)),
+                "reconstruction": self.reconstruction}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for part in ("encoder", "decoder"):
+            config[part] = keras.saving.deserialize_keras_object(config[part])
+        return cls(**config)
+
+
+def dense_vae(latent_dim=2, hidden_units=512, input_dim=784, beta=1.0,
+              reconstruction="bernoulli"):
+    """The classic 784-512-2 VAE (encoder and decoder mirror each other)."""
+    return VAE(dense_encoder(input_dim, hidden_units, latent_dim),
+               dense_decoder(latent_dim, hidden_units, input_dim),
+               beta=beta, reconstruction=reconstruction, name="dense_vae")
+
+
+def conv_vae(latent_dim=2, input_shape=(28, 28, 1), beta=1.0, reconstruction="bernoulli"):
+    """The source tutorial's convolutional VAE."""
+    return VAE(conv_encoder(input_shape, latent_dim), conv_decoder(latent_dim, input_shape),
+               beta=beta, reconstruction=reconstruction, name="conv_vae")
+
+
+def load_vae(path):
+    """Load a VAE saved with ``model.save("....keras")`` (Keras safe mode on)."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no saved model at {path!r}; save one with model.save(path) "
+                                "using a path ending in .keras.")
+    return keras.models.load_model(path, safe_mode=True)

@@ -1,0 +1,126 @@
+"""Every figure of the series, each a short function returning a matplotlib Figure."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+DIGIT_CMAP = "tab10"
+
+
+def _axes(ax, figsize):
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def standard_normal_samples(n=5000, seed=0):
+    """``n`` samples of the 2-D standard normal N(0, I)."""
+    return np.random.default_rng(seed).standard_normal((n, 2))
+
+
+def plot_standard_normal(samples, ax=None, extent=4.0, title="Samples of N(0, I) in 2-D"):
+    """Scatter of 2-D samples with the contours of the N(0, I) density.
+
+    The contours are drawn at radii 1, 2 and 3, the circles that hold about
+    39%, 86% and 99% of the probability mass.
+    """
+    fig, ax = _axes(ax, (6, 6))
+    ax.scatter(samples[:, 0], samples[:, 1], s=3, alpha=0.35, color="tab:blue",
+               label=f"{len(samples):,} samples")
+    grid = np.linspace(-extent, extent, 201)
+    gx, gy = np.meshgrid(grid, grid)
+    density = np.exp(-0.5 * (gx ** 2 + gy ** 2)) / (2 * np.pi)
+    levels = np.exp(-0.5 * np.array([3.0, 2.0, 1.0]) ** 2) / (2 * np.pi)
+    contours = ax.contour(gx, gy, density, levels=levels, colors="black", linewidths=1)
+    ax.clabel(contours, fmt={lv: f"r={r}" for lv, r in zip(levels, (3, 2, 1))}, fontsize=8)
+    _latent_axes(ax, extent, title)
+    ax.legend(loc="upper right")
+    return fig
+
+
+def _latent_axes(ax, extent, title):
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_aspect("equal")
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    ax.set_title(title)
+
+
+def plot_latent_scatter(z_mean, labels, ax=None, extent=None, title="Encoder means by digit",
+                        colorbar=True):
+    """Encoder means of a data set in 2-D, coloured by digit label."""
+    z_mean = np.asarray(z_mean)
+    if z_mean.ndim != 2 or z_mean.shape[1] != 2:
+        raise ValueError(f"z_mean has shape {z_mean.shape}; the scatter needs (n, 2) points "
+                         "(a 2-D latent space).")
+    fig, ax = _axes(ax, (7, 6))
+    points = ax.scatter(z_mean[:, 0], z_mean[:, 1], c=labels, cmap=DIGIT_CMAP, s=4,
+                        vmin=-0.5, vmax=9.5)
+    if extent is None:
+        extent = float(np.ceil(np.abs(z_mean).max()))
+    _latent_axes(ax, extent, title)
+    if colorbar:
+        fig.colorbar(points, ax=ax, ticks=range(10), label="digit")
+    return fig
+
+
+def decode_grid(decoder, n=30, extent=3.0, image_shape=(28, 28)):
+    """Decode an n x n grid of latent points over [-extent, extent]^2 in one batch.
+
+    Returns ``(image, grid)``: the tiled (n*h, n*w) image, top row at
+    z[1] = +extent, and the 1-D grid of coordinates.
+    """
+    grid = np.linspace(-extent, extent, n)
+    zx, zy = np.meshgrid(grid, grid[::-1])
+    z = np.stack([zx.ravel(), zy.ravel()], axis=1).astype("float32")
+    digits = np.asarray(decoder.predict(z, batch_size=len(z), verbose=0))
+    h, w = image_shape
+    tiles = digits.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
+    return tiles, grid
+
+
+def plot_manifold(decoder, n=30, extent=3.0, ax=None, title="Decoded latent grid"):
+    """The decoder's images over an n x n grid of the 2-D latent space."""
+    tiles, grid = decode_grid(decoder, n, extent)
+    fig, ax = _axes(ax, (7, 7))
+    ax.imshow(tiles, cmap="Greys_r", extent=(-extent, extent, -extent, extent))
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    ax.set_title(title)
+    return fig
+
+
+def plot_history(history, terms=("loss", "reconstruction", "kl")):
+    """Training (and validation) curves, one panel per loss term."""
+    logs = getattr(history, "history", history)
+    missing = [t for t in terms if t not in logs]
+    if missing:
+        raise ValueError(f"history has no {missing}; it holds {sorted(logs)}.")
+    fig, axes = plt.subplots(1, len(terms), figsize=(4.5 * len(terms), 3.5))
+    for ax, term in zip(np.atleast_1d(axes), terms):
+        epochs = np.arange(1, len(logs[term]) + 1)
+        ax.plot(epochs, logs[term], marker=".", label="train")
+        if f"val_{term}" in logs:
+            ax.plot(epochs, logs[f"val_{term}"], marker=".", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("nats per image")
+        ax.set_title(term)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_reconstructions(originals, reconstructions, n=10, image_shape=(28, 28)):
+    """Originals (top row) above their reconstructions (bottom row)."""
+    n = min(n, len(originals))
+    fig, axes = plt.subplots(2, n, figsize=(1.2 * n, 2.6))
+    for i in range(n):
+        for row, images in enumerate((originals, reconstructions)):
+            axes[row, i].imshow(np.asarray(images[i]).reshape(image_shape), cmap="Greys_r",
+                                vmin=0, vmax=1)
+            axes[row, i].axis("off")
+    axes[0, 0].set_title("original", loc="left", fontsize=9)
+    axes[1, 0].set_title("reconstruction", loc="left", fontsize=9)
+    fig.tight_layout()
+    return fig
