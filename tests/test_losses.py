@@ -86,3 +86,12 @@ def test_vae_loss_combines_terms(unit_images):
 def test_bad_inputs(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_monte_carlo_z_reports_distance_in_standard_errors(capsys):
+    from vae_helpers.checks import monte_carlo_z
+
+    assert monte_carlo_z("x", 1.2, 0.1, 1.0) == pytest.approx(2.0)
+    assert "tolerance 4 SE" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="standard_error"):
+        monte_carlo_z("x", 1.0, 0.0, 1.0)

@@ -7,6 +7,7 @@ are backend tensors; ``np.asarray`` turns them into numpy.
 
 import math
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -28,6 +29,14 @@ def _check_reduction(reduction):
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}.")
 
 
+def _tensors(first, *rest):
+    """Convert arrays to backend tensors of one float dtype (that of ``first``)."""
+    first = ops.convert_to_tensor(first)
+    if "float" not in keras.backend.standardize_dtype(first.dtype):
+        first = ops.cast(first, "float32")
+    return (first, *(ops.convert_to_tensor(a, dtype=first.dtype) for a in rest))
+
+
 def _reduce(values, reduction):
     """Sum or average over every axis but the first (the batch), or keep all."""
     if reduction == "none":
@@ -47,7 +56,7 @@ def kl_standard_normal(mean, log_var, reduction="sum"):
     """
     _check_reduction(reduction)
     _check_same_shape(mean=mean, log_var=log_var)
-    mean, log_var = ops.convert_to_tensor(mean), ops.convert_to_tensor(log_var)
+    mean, log_var = _tensors(mean, log_var)
     per_dim = -0.5 * (1.0 + log_var - ops.square(mean) - ops.exp(log_var))
     return _reduce(per_dim, reduction)
 
@@ -59,8 +68,7 @@ def kl_gaussian(mean_q, log_var_q, mean_p, log_var_p, reduction="sum"):
     """
     _check_reduction(reduction)
     _check_same_shape(mean_q=mean_q, log_var_q=log_var_q, mean_p=mean_p, log_var_p=log_var_p)
-    mean_q, log_var_q, mean_p, log_var_p = (
-        ops.convert_to_tensor(a, dtype="float32") for a in (mean_q, log_var_q, mean_p, log_var_p))
+    mean_q, log_var_q, mean_p, log_var_p = _tensors(mean_q, log_var_q, mean_p, log_var_p)
     per_dim = 0.5 * (log_var_p - log_var_q
                      + (ops.exp(log_var_q) + ops.square(mean_q - mean_p)) / ops.exp(log_var_p)
                      - 1.0)
@@ -99,8 +107,8 @@ def bernoulli_nll(x, probs, reduction="sum"):
     """
     _check_reduction(reduction)
     _check_same_shape(x=x, probs=probs)
-    x = ops.convert_to_tensor(x, dtype="float32")
-    probs = ops.clip(ops.convert_to_tensor(probs, dtype="float32"), EPS, 1.0 - EPS)
+    x, probs = _tensors(x, probs)
+    probs = ops.clip(probs, EPS, 1.0 - EPS)
     per_pixel = -(x * ops.log(probs) + (1.0 - x) * ops.log(1.0 - probs))
     return _reduce(per_pixel, reduction)
 
@@ -114,7 +122,7 @@ def gaussian_nll(x, mean, variance=1.0, reduction="sum"):
     _check_same_shape(x=x, mean=mean)
     if np.any(np.asarray(variance) <= 0):
         raise ValueError(f"variance must be positive, got {variance!r}.")
-    x, mean = ops.convert_to_tensor(x, dtype="float32"), ops.convert_to_tensor(mean, dtype="float32")
+    x, mean, variance = _tensors(x, mean, variance)
     per_pixel = 0.5 * math.log(2 * math.pi) + 0.5 * ops.log(variance) \
         + ops.square(x - mean) / (2.0 * variance)
     return _reduce(per_pixel, reduction)
@@ -124,7 +132,7 @@ def squared_error(x, x_hat, reduction="sum"):
     """``(x - x_hat)**2`` summed (m * MSE) or averaged (MSE) per example."""
     _check_reduction(reduction)
     _check_same_shape(x=x, x_hat=x_hat)
-    x, x_hat = ops.convert_to_tensor(x, dtype="float32"), ops.convert_to_tensor(x_hat, dtype="float32")
+    x, x_hat = _tensors(x, x_hat)
     return _reduce(ops.square(x - x_hat), reduction)
 
 

@@ -1,0 +1,60 @@
+"""A latent-variable model small enough that log p(x) and p(z|x) are exact."""
+
+import math
+
+import numpy as np
+
+from . import losses
+
+
+class LinearGaussian:
+    """z ~ N(0, 1) (one latent dimension), x | z ~ N(w z + b, noise_var I).
+
+    The evidence p(x) = N(b, w w^T + noise_var I) and the posterior p(z|x)
+    are Gaussian, so the ELBO of any Gaussian q(z) = N(mean, exp(log_var))
+    can be compared with log p(x) exactly.
+    """
+
+    def __init__(self, w, b, noise_var):
+        self.w = np.asarray(w, dtype="float64").ravel()
+        self.b = np.asarray(b, dtype="float64").ravel()
+        if self.w.shape != self.b.shape:
+            raise ValueError(f"w has shape {self.w.shape} and b {self.b.shape}; give both one "
+                             "entry per data dimension.")
+        if not noise_var > 0:
+            raise ValueError(f"noise_var must be positive, got {noise_var!r}.")
+        self.noise_var = float(noise_var)
+
+    def log_evidence(self, x):
+        """log p(x), from the marginal Gaussian N(b, w w^T + noise_var I)."""
+        diff = np.asarray(x, dtype="float64") - self.b
+        cov = np.outer(self.w, self.w) + self.noise_var * np.eye(len(self.w))
+        _, logdet = np.linalg.slogdet(cov)
+        return float(-0.5 * (len(diff) * math.log(2 * math.pi) + logdet
+                             + diff @ np.linalg.solve(cov, diff)))
+
+    def log_joint(self, x, z):
+        """log p(x, z) = log p(z) + log p(x | z) for an array of scalar z."""
+        z = np.asarray(z, dtype="float64")[..., None]
+        log_prior = losses.gaussian_log_density(z[..., 0], 0.0, 0.0)
+        log_lik = losses.gaussian_log_density(x, self.w * z + self.b,
+                                              math.log(self.noise_var)).sum(axis=-1)
+        return log_prior + log_lik
+
+    def posterior(self, x):
+        """(mean, variance) of the Gaussian posterior p(z | x)."""
+        variance = 1.0 / (1.0 + self.w @ self.w / self.noise_var)
+        mean = variance * self.w @ (np.asarray(x, dtype="float64") - self.b) / self.noise_var
+        return float(mean), float(variance)
+
+    def elbo(self, x, mean, log_var):
+        """Closed-form ELBO of q(z) = N(mean, exp(log_var)):
+        E_q[log p(x|z)] - KL(q || N(0, 1))."""
+        x = np.asarray(x, dtype="float64")
+        var = math.exp(log_var)
+        residual = x - self.w * mean - self.b
+        expected_log_lik = (-0.5 * len(x) * math.log(2 * math.pi * self.noise_var)
+                            - (residual @ residual + var * self.w @ self.w) / (2 * self.noise_var))
+        kl = float(np.asarray(losses.kl_standard_normal(np.array([[mean]], dtype='float64'),
+                                                         np.array([[log_var]], dtype='float64')))[0])
+        return float(expected_log_lik - kl)
