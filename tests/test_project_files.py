@@ -1,0 +1,49 @@
+"""The set-up files agree with each other and the committed notebooks are clean."""
+
+import json
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _pins(text):
+    return [line.strip().removeprefix("- ").strip() for line in text.splitlines()
+            if "==" in line and not line.lstrip().startswith("#")]
+
+
+def test_binder_environment_is_identical_to_the_top_level_one():
+    assert (ROOT / "binder" / "environment.yml").read_text() == (ROOT / "environment.yml").read_text()
+
+
+def test_environment_pins_match_requirements():
+    assert _pins((ROOT / "environment.yml").read_text()) == _pins((ROOT / "requirements.txt").read_text())
+
+
+def test_postbuild_stops_on_error_and_prefetches_mnist():
+    text = (ROOT / "binder" / "postBuild").read_text()
+    assert "set -e" in text and "load_mnist(source='keras')" in text
+
+
+def test_ci_runs_the_readme_test_command():
+    commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+                if line.strip() and not line.startswith(("#", "set "))]
+    assert commands == ["bash scripts/test.sh"]
+    assert "bash scripts/test.sh" in (ROOT / "README.md").read_text()
+
+
+def test_notebooks_are_numbered_in_order():
+    assert [nb.name[:3] for nb in NOTEBOOKS] == [f"{i:02d}_" for i in range(1, len(NOTEBOOKS) + 1)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_is_clean(path):
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert any("parameters" in c["metadata"].get("tags", []) for c in code), "no parameters cell"
+    assert all(c["execution_count"] is not None for c in code), "a code cell was never run"
+    assert not [o for c in code for o in c["outputs"] if o["output_type"] == "error"], "stored error"
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert any("assert " in "".join(c["source"]) for c in code), "no assertion cell"
