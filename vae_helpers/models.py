@@ -25,7 +25,7 @@ def check_beta(beta):
     return value
 
 
-def _check_size(name, value):
+def check_size(name, value):
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
     return int(value)
@@ -33,7 +33,7 @@ def _check_size(name, value):
 
 def _units(name, value):
     values = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
-    return tuple(_check_size(name, v) for v in values)
+    return tuple(check_size(name, v) for v in values)
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -63,8 +63,8 @@ def _encoder_head(inputs, features, latent_dim, name):
 
 def dense_encoder(input_dim=784, hidden_units=512, latent_dim=2):
     """MLP encoder: x -> (z_mean, z_log_var, z). ``hidden_units``: int or list of ints."""
-    inputs = keras.Input(shape=(_check_size("input_dim", input_dim),), name="x")
-    latent_dim = _check_size("latent_dim", latent_dim)
+    inputs = keras.Input(shape=(check_size("input_dim", input_dim),), name="x")
+    latent_dim = check_size("latent_dim", latent_dim)
     h = inputs
     for units in _units("hidden_units", hidden_units):
         h = layers.Dense(units, activation="relu")(h)
@@ -73,11 +73,11 @@ def dense_encoder(input_dim=784, hidden_units=512, latent_dim=2):
 
 def dense_decoder(latent_dim=2, hidden_units=512, output_dim=784):
     """MLP decoder: z -> pixel probabilities (sigmoid), mirror of ``dense_encoder``."""
-    inputs = keras.Input(shape=(_check_size("latent_dim", latent_dim),), name="z")
+    inputs = keras.Input(shape=(check_size("latent_dim", latent_dim),), name="z")
     h = inputs
     for units in reversed(_units("hidden_units", hidden_units)):
         h = layers.Dense(units, activation="relu")(h)
-    outputs = layers.Dense(_check_size("output_dim", output_dim), activation="sigmoid",
+    outputs = layers.Dense(check_size("output_dim", output_dim), activation="sigmoid",
                            name="x_hat")(h)
     return keras.Model(inputs, outputs, name="decoder")
 
@@ -89,12 +89,12 @@ def conv_encoder(input_shape=(28, 28, 1), latent_dim=2, filters=(32, 64), dense_
     With the defaults it has 69,076 parameters.
     """
     inputs = keras.Input(shape=tuple(input_shape), name="x")
-    latent_dim = _check_size("latent_dim", latent_dim)
+    latent_dim = check_size("latent_dim", latent_dim)
     h = inputs
     for f in _units("filters", filters):
         h = layers.Conv2D(f, kernel_size, strides=2, padding="same", activation="relu")(h)
     h = layers.Flatten()(h)
-    h = layers.Dense(_check_size("dense_units", dense_units), activation="relu")(h)
+    h = layers.Dense(check_size("dense_units", dense_units), activation="relu")(h)
     return _encoder_head(inputs, h, latent_dim, "encoder")
 
 
@@ -107,7 +107,7 @@ def conv_decoder(latent_dim=2, output_shape=(28, 28, 1), filters=(64, 32), kerne
         raise ValueError(f"output_shape {output_shape} must be divisible by {scale} "
                          f"({len(filters)} stride-2 layers).")
     start = (height // scale, width // scale, filters[0])
-    inputs = keras.Input(shape=(_check_size("latent_dim", latent_dim),), name="z")
+    inputs = keras.Input(shape=(check_size("latent_dim", latent_dim),), name="z")
     h = layers.Dense(int(np.prod(start)), activation="relu")(inputs)
     h = layers.Reshape(start)(h)
     for f in filters:
@@ -144,6 +144,9 @@ class VAE(keras.Model):
                                     initializer=keras.initializers.Constant(check_beta(beta)))
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
+        # Encoder and decoder are built functional models, so every weight exists
+        # now: mark the model built so weights can be saved before any call.
+        self.built = True
 
     @property
     def input_shape_per_example(self):

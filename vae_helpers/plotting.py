@@ -124,3 +124,88 @@ def plot_reconstructions(originals, reconstructions, n=10, image_shape=(28, 28))
     axes[1, 0].set_title("reconstruction", loc="left", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def _panel_grid(n_panels, columns=4, size=3.2):
+    rows = int(np.ceil(n_panels / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * rows), squeeze=False)
+    for ax in axes.ravel()[n_panels:]:
+        ax.axis("off")
+    return fig, axes.ravel()
+
+
+def plot_sweep_scatters(models_by_c, x, labels, extent=4.0, columns=4):
+    """One latent scatter per KL coefficient (``{c: model}``), on shared axes."""
+    fig, axes = _panel_grid(len(models_by_c), columns)
+    for ax, (c, model) in zip(axes, models_by_c.items()):
+        z_mean, _ = model.encode(x)
+        outside = np.mean(np.abs(z_mean).max(axis=1) > extent)
+        plot_latent_scatter(z_mean, labels, ax=ax, extent=extent, colorbar=False,
+                            title=f"c = {c:g}" + (f" ({outside:.0%} outside)" if outside else ""))
+    fig.tight_layout()
+    return fig
+
+
+def plot_sweep_manifolds(models_by_c, n=15, extent=3.0, columns=4):
+    """One decoded latent grid over [-extent, extent]^2 per KL coefficient."""
+    fig, axes = _panel_grid(len(models_by_c), columns)
+    for ax, (c, model) in zip(axes, models_by_c.items()):
+        plot_manifold(model.decoder, n=n, extent=extent, ax=ax, title=f"c = {c:g}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_rate_distortion(table, ax=None):
+    """Distortion (test reconstruction) against rate (test KL), one point per c."""
+    fig, ax = _axes(ax, (6, 4.5))
+    ax.plot(table["test_kl"], table["test_reconstruction"], "o-", color="tab:blue")
+    for c, rate, distortion in zip(table["c"], table["test_kl"], table["test_reconstruction"]):
+        ax.annotate(f"c={c:g}", (rate, distortion), textcoords="offset points", xytext=(6, 4),
+                    fontsize=8)
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlabel("rate: test KL (nats per image)")
+    ax.set_ylabel("distortion: test reconstruction (nats per image)")
+    ax.set_title("rate-distortion trade-off across KL coefficients")
+    return fig
+
+
+def plot_schedules(schedules, n, unit="epoch", ax=None):
+    """beta(t) for t = 0 .. n-1 for each ``{name: schedule}``."""
+    fig, ax = _axes(ax, (7, 3.5))
+    for name, schedule in schedules.items():
+        ax.plot(np.arange(n), schedule.values(n), label=f"{name}: {schedule!r}")
+    ax.set_xlabel(unit)
+    ax.set_ylabel("beta (KL weight)")
+    ax.legend(fontsize=8)
+    ax.set_title("KL-weight schedules")
+    return fig
+
+
+def plot_schedule_histories(histories, terms=("beta", "kl", "reconstruction")):
+    """One panel per term (beta, KL, reconstruction), one line per ``{name: history}``."""
+    fig, axes = plt.subplots(1, len(terms), figsize=(4.5 * len(terms), 3.5))
+    for ax, term in zip(np.atleast_1d(axes), terms):
+        for name, history in histories.items():
+            logs = getattr(history, "history", history)
+            ax.plot(np.arange(1, len(logs[term]) + 1), logs[term], label=name)
+        ax.set_xlabel("epoch")
+        ax.set_title(term)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_kl_per_dimension(kl_by_name, threshold=None):
+    """Bars of the KL of each latent dimension (sorted), one panel per ``{name: kl}``."""
+    fig, axes = plt.subplots(1, len(kl_by_name), figsize=(4.2 * len(kl_by_name), 3.2),
+                             squeeze=False, sharey=True)
+    for ax, (name, kl) in zip(axes[0], kl_by_name.items()):
+        kl = np.sort(np.asarray(kl))[::-1]
+        ax.bar(np.arange(len(kl)), kl, color="tab:blue")
+        if threshold is not None:
+            ax.axhline(threshold, color="grey", lw=0.8, ls="--")
+        ax.set_xlabel("latent dimension (sorted)")
+        ax.set_title(name)
+    axes[0, 0].set_ylabel("KL (nats per image)")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,111 @@
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from vae_helpers import experiments
+from vae_helpers.data import MNIST
+from vae_helpers.schedules import Constant, LinearWarmup
+
+TINY = dict(epochs=1, batch_size=64, hidden_units=16, progress=False)
+
+
+@pytest.fixture(scope="module")
+def tiny(mnist_small):
+    return MNIST(mnist_small.x_train[:256], mnist_small.y_train[:256], mnist_small.x_test[:64],
+                 mnist_small.y_test[:64], "test-slice")
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_interrupted_sweep_resumes_without_retraining(tiny, tmp_path, monkeypatch):
+    trained = []
+    real = experiments._train_run
+
+    def spy(name, *args, **kwargs):
+        if name == "c=2" and not trained.count("interrupted"):
+            trained.append("interrupted")
+            raise Interrupt("kernel died in run 3")
+        trained.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(experiments, "_train_run", spy)
+    with pytest.raises(Interrupt):
+        experiments.kl_sweep(tiny, tmp_path, coefficients=[0, 1, 2, 5], **TINY)
+    assert trained == ["c=0", "c=1", "interrupted"]
+    stamp = os.path.getmtime(tmp_path / "c=0" / "result.json")
+    table = experiments.kl_sweep(tiny, tmp_path, coefficients=[0, 1, 2, 5], **TINY)
+    assert trained == ["c=0", "c=1", "interrupted", "c=2", "c=5"]   # only the missing runs
+    assert os.path.getmtime(tmp_path / "c=0" / "result.json") == stamp
+    assert list(table["c"]) == [0, 1, 2, 5]
+    assert list(table.columns) == ["c", "test_total", "test_reconstruction", "test_kl", "active_units"]
+    np.testing.assert_allclose(table["test_total"][0], table["test_reconstruction"][0])  # c = 0
+
+
+def test_runs_share_initial_weights_so_c_is_the_only_difference(tiny, tmp_path):
+    # the same c trained as the 2nd run of one sweep and the only run of another: same result
+    table = experiments.kl_sweep(tiny, tmp_path / "a", coefficients=[0, 0.5], **TINY)
+    again = experiments.kl_sweep(tiny, tmp_path / "b", coefficients=[0.5], **TINY)
+    assert again["test_total"][0] == pytest.approx(table["test_total"][1], rel=1e-6)
+    a = experiments.load_run_model(tmp_path / "a", "c=0.5").get_weights()
+    b = experiments.load_run_model(tmp_path / "b", "c=0.5").get_weights()
+    assert all(np.array_equal(u, v) for u, v in zip(a, b))
+
+
+def test_corrupt_result_is_reported_and_retrained(tiny, tmp_path):
+    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+    (tmp_path / "c=1" / "result.json").write_text('{"name": "c=1", "hist')   # killed mid-write
+    with pytest.warns(UserWarning, match="corrupt or incomplete"):
+        table = experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+    assert np.isfinite(table["test_total"][0])
+    assert json.loads((tmp_path / "c=1" / "result.json").read_text())["name"] == "c=1"
+
+
+def test_other_settings_in_the_same_folder_are_refused(tiny, tmp_path):
+    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+    with pytest.raises(ValueError, match="other settings"):
+        experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **{**TINY, "epochs": 2})
+
+
+def test_load_run_model(tiny, tmp_path):
+    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+    model = experiments.load_run_model(tmp_path, "c=1")
+    assert model.encode(tiny.x_test[:3])[0].shape == (3, 2)
+    with pytest.raises(FileNotFoundError, match="no finished run"):
+        experiments.load_run_model(tmp_path, "c=7")
+
+
+def test_annealing_comparison_logs_beta(tiny, tmp_path):
+    keras.utils.set_random_seed(0)
+    results = experiments.annealing_comparison(
+        tiny, {"constant": Constant(1.0), "warm-up": LinearWarmup(start=1, duration=1)}, tmp_path,
+        **{**TINY, "epochs": 3}, latent_dim=4)
+    assert results["warm-up"]["history"]["beta"] == [0.0, 0.0, 1.0]
+    assert results["constant"]["history"]["beta"] == [1.0, 1.0, 1.0]
+    assert len(results["constant"]["kl_per_dimension"]) == 4
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda d, p: experiments.kl_sweep(d, p, coefficients=[], **TINY), ValueError, "coefficients is empty"),
+    (lambda d, p: experiments.kl_sweep(d, p, coefficients=[-1], **TINY), ValueError, "beta"),
+    (lambda d, p: experiments.kl_sweep(d, p, coefficients=[1, 1.0], **TINY), ValueError, "repeated"),
+    (lambda d, p: experiments.kl_sweep(d, p, coefficients=[1], **{**TINY, "epochs": 0}), ValueError, "epochs"),
+    (lambda d, p: experiments.annealing_comparison(d, {}, p), ValueError, "schedules is empty"),
+    (lambda d, p: experiments.annealing_comparison(d, {"../x": Constant()}, p), ValueError, "plain folder"),
+    (lambda d, p: experiments.kl_sweep(MNIST(d.x_train * 255, d.y_train, d.x_test, d.y_test, "raw"), p,
+                                       coefficients=[1], **TINY), ValueError, "divide raw MNIST"),
+])
+def test_bad_arguments(tiny, tmp_path, call, error, match):
+    with pytest.raises(error, match=match):
+        call(tiny, tmp_path)
+
+
+def test_unwritable_results_dir(tiny, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ValueError, match="not a writable folder"):
+        experiments.kl_sweep(tiny, blocker / "sweep", coefficients=[1], **TINY)

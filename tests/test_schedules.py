@@ -1,0 +1,73 @@
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from vae_helpers import models
+from vae_helpers.schedules import Constant, Cyclical, KLScheduler, LinearWarmup, Sigmoid
+
+
+def test_constant():
+    assert Constant(0.3)(0) == Constant(0.3)(1000) == 0.3
+
+
+def test_linear_warmup_follows_its_formula():
+    s = LinearWarmup(start=10, duration=20, beta_max=2.0)
+    assert [s(t) for t in (0, 9, 10, 15, 20, 30, 100)] == [0, 0, 0, 0.5, 1.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize("shape, mid", [("linear", 0.5), ("cosine", 0.5), ("sigmoid", 0.5)])
+def test_cyclical_follows_fu_et_al(shape, mid):
+    s = Cyclical(total=40, n_cycles=4, ratio=0.5, shape=shape)   # period 10, ramp over 5
+    for cycle in range(4):
+        start = 10 * cycle
+        assert s(start) == pytest.approx(0.0, abs=0.01)           # each cycle restarts at 0
+        assert s(start + 2.5) == pytest.approx(mid, abs=1e-9)       # half-way up the ramp
+        assert s(start + 5) == s(start + 9) == 1.0                  # held at beta_max
+    assert Cyclical(total=40, n_cycles=4, ratio=0.5)(1) == pytest.approx(0.2)
+    cosine = Cyclical(total=40, n_cycles=4, ratio=0.5, shape="cosine")
+    assert cosine(1) == pytest.approx(0.5 * (1 - math.cos(math.pi * 0.2)))
+
+
+def test_sigmoid_follows_bowman_et_al():
+    s = Sigmoid(midpoint=10, steepness=0.5, beta_max=1.0)
+    assert s(10) == 0.5
+    assert s(14) == pytest.approx(1 / (1 + math.exp(-2)))
+    assert s(0) < 0.01 and s(30) > 0.99
+
+
+def test_values():
+    np.testing.assert_allclose(LinearWarmup(1, 2).values(5), [0, 0, 0.5, 1, 1])
+
+
+@pytest.mark.parametrize("build, error", [
+    (lambda: Constant(-1), ValueError),
+    (lambda: LinearWarmup(start=-1), ValueError),
+    (lambda: LinearWarmup(duration=0), ValueError),
+    (lambda: LinearWarmup(beta_max=float("nan")), ValueError),
+    (lambda: Cyclical(total=0), ValueError),
+    (lambda: Cyclical(total=10, n_cycles=0), ValueError),
+    (lambda: Cyclical(total=10, ratio=1.5), ValueError),
+    (lambda: Cyclical(total=10, ratio=0), ValueError),
+    (lambda: Cyclical(total=10, shape="square"), ValueError),
+    (lambda: Sigmoid(steepness=-1), ValueError),
+    (lambda: Sigmoid(midpoint="soon"), TypeError),
+    (lambda: KLScheduler(0.5), TypeError),
+    (lambda: KLScheduler(Constant(), per="batch"), ValueError),
+])
+def test_bad_parameters(build, error):
+    with pytest.raises(error):
+        build()
+
+
+@pytest.mark.parametrize("per", ["epoch", "step"])
+def test_callback_sets_beta_and_logs_it(per, mnist_small):
+    keras.utils.set_random_seed(0)
+    model = models.dense_vae(hidden_units=16)
+    model.compile(optimizer="adam")
+    x = mnist_small.x_train[:256]     # 4 steps per epoch at batch 64
+    history = model.fit(x, epochs=3, batch_size=64, verbose=0,
+                        callbacks=[KLScheduler(LinearWarmup(start=0, duration=8), per=per)])
+    expected = [0.0, 1 / 8, 2 / 8] if per == "epoch" else [3 / 8, 7 / 8, 1.0]
+    np.testing.assert_allclose(history.history["beta"], expected)

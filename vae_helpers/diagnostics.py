@@ -1,0 +1,78 @@
+"""What a trained VAE uses its latent space for: per-dimension KL, active
+units, rate and distortion, and an importance-sampled log-likelihood."""
+
+import numpy as np
+
+from . import losses
+
+ACTIVE_THRESHOLD = 0.01  # Burda et al. (2016): Var_x(E_q[z_j]) above 0.01 counts as active
+
+
+def per_dimension_kl(model, x):
+    """KL(q(z_j|x) || N(0, 1)) for each latent dimension j, averaged over ``x`` (nats)."""
+    z_mean, z_log_var = model.encode(x)
+    return np.mean(np.asarray(losses.kl_standard_normal(z_mean, z_log_var, reduction="none")), axis=0)
+
+
+def active_units(model, x, threshold=ACTIVE_THRESHOLD):
+    """Return ``(count, variances)``: variance over ``x`` of each dimension's
+    encoder mean E_q[z_j], and how many exceed ``threshold``."""
+    z_mean, _ = model.encode(x)
+    variances = z_mean.var(axis=0)
+    return int(np.sum(variances > threshold)), variances
+
+
+def log_likelihood(x, x_hat, kind):
+    """log p(x | z) per example for the model's decoder distribution.
+
+    ``"bernoulli"``: minus the summed BCE; ``"gaussian"``: the Gaussian with
+    variance 1/2, whose negative log-likelihood is the squared error plus a constant.
+    """
+    if kind == "gaussian":
+        return -np.asarray(losses.gaussian_nll(x, x_hat, variance=0.5, reduction="sum"))
+    return -np.asarray(losses.reconstruction_loss(x, x_hat, kind))
+
+
+def rate_distortion(model, x, seed=0):
+    """Rate (mean KL, nats) and distortion (mean reconstruction term, nats) on ``x``,
+    with one sample of z per example."""
+    z_mean, z_log_var = model.encode(x)
+    rate = float(np.mean(np.asarray(losses.kl_standard_normal(z_mean, z_log_var))))
+    z = _sample(z_mean, z_log_var, np.random.default_rng(seed))
+    x_hat = model.decode(z)
+    distortion = float(np.mean(np.asarray(losses.reconstruction_loss(x, x_hat, model.reconstruction))))
+    return {"rate": rate, "distortion": distortion}
+
+
+def _sample(mean, log_var, rng):
+    return (mean + np.exp(0.5 * log_var) * rng.standard_normal(mean.shape)).astype("float32")
+
+
+def importance_sampled_log_likelihood(model, x, k=100, seed=0, chunk=32):
+    """Estimate log p(x) per example with ``k`` importance samples from q(z|x).
+
+    log p(x) ~ logsumexp_i [log p(x|z_i) + log p(z_i) - log q(z_i|x)] - log k
+    (Burda et al., 2016). For k = 1 this is a one-sample ELBO; its expectation
+    grows with k towards log p(x). Returns ``(log_px, elbo)``, each one value
+    per example, the ELBO with the same samples averaged instead.
+    """
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be an integer >= 1, got {k!r}.")
+    x = np.asarray(x, dtype="float32")
+    rng = np.random.default_rng(seed)
+    log_px, elbo = [], []
+    for start in range(0, len(x), chunk):
+        xb = x[start:start + chunk]
+        z_mean, z_log_var = model.encode(xb)
+        z_mean, z_log_var = np.repeat(z_mean, k, axis=0), np.repeat(z_log_var, k, axis=0)
+        z = _sample(z_mean, z_log_var, rng)
+        x_rep = np.repeat(xb, k, axis=0)
+        log_w = (log_likelihood(x_rep, model.decode(z), model.reconstruction)
+                 + losses.gaussian_log_density(z, 0.0, 0.0).sum(axis=1)
+                 - losses.gaussian_log_density(z, z_mean, z_log_var).sum(axis=1))
+        log_w = log_w.reshape(len(xb), k)
+        top = log_w.max(axis=1, keepdims=True)
+        log_px.append(top[:, 0] + np.log(np.exp(log_w - top).mean(axis=1)))
+        elbo.append(log_w.mean(axis=1))
+    return np.concatenate(log_px), np.concatenate(elbo)
+

@@ -1,0 +1,229 @@
+"""Resumable experiments: the KL-coefficient sweep and the annealing comparison.
+
+Each finished run is written to its own folder under ``results_dir``
+(``result.json`` and ``model.weights.h5``, each written to a temporary file
+and renamed), so calling the experiment again skips finished runs and an
+interrupted one loses only the run in progress.
+"""
+
+import json
+import os
+import pathlib
+import tempfile
+import warnings
+
+import keras
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from . import diagnostics, models
+from .data import check_images
+from .schedules import Constant, KLScheduler
+
+DEFAULT_COEFFICIENTS = (0, 0.02, 0.1, 0.5, 1, 2, 10, 20)
+RESULT_KEYS = ("name", "history", "test")
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """A tqdm bar over epochs showing the latest loss terms."""
+
+    def __init__(self, epochs, description):
+        super().__init__()
+        self.bar = tqdm(total=epochs, desc=description, leave=False, unit="epoch")
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        self.bar.set_postfix({k: f"{logs[k]:.1f}" for k in ("reconstruction", "kl") if k in logs})
+        self.bar.update(1)
+
+    def on_train_end(self, logs=None):
+        self.bar.close()
+
+
+def _writable_dir(results_dir):
+    path = pathlib.Path(results_dir)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise ValueError(f"results_dir {str(path)!r} is not a writable folder ({error}); "
+                         "pass a folder you can write to.") from None
+    return path
+
+
+def _write_json(path, payload):
+    """Write JSON atomically: a temporary file in the same folder, then a rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=1))
+    os.replace(tmp, path)
+
+
+def _settings_file(results_dir, settings):
+    """Record the experiment's settings; refuse a folder holding other settings."""
+    path = results_dir / "settings.json"
+    if path.exists():
+        try:
+            saved = json.loads(path.read_text())
+        except ValueError:
+            saved = None
+        if saved != settings:
+            raise ValueError(f"{str(results_dir)!r} holds results made with other settings "
+                             f"({saved}); use another results_dir or delete that folder.")
+    else:
+        _write_json(path, settings)
+
+
+def _finished(run_dir):
+    """The stored result of a finished run, or None (with a warning if it is corrupt)."""
+    result_path, weights_path = run_dir / "result.json", run_dir / "model.weights.h5"
+    if not result_path.exists():
+        return None
+    try:
+        result = json.loads(result_path.read_text())
+        if not all(k in result for k in RESULT_KEYS) or not weights_path.exists():
+            raise ValueError("incomplete")
+        return result
+    except ValueError:
+        warnings.warn(f"{result_path} is corrupt or incomplete; training that run again.",
+                      stacklevel=3)
+        return None
+
+
+def _build(settings):
+    builder = models.dense_vae if settings["architecture"] == "dense" else None
+    if builder is None:
+        raise ValueError(f"unknown architecture {settings['architecture']!r}.")
+    return builder(latent_dim=settings["latent_dim"], hidden_units=settings["hidden_units"],
+                   reconstruction=settings["reconstruction"])
+
+
+def _initial_weights(results_dir, settings):
+    """Path of the shared initial weights, created once from the seed."""
+    path = results_dir / "initial.weights.h5"
+    if not path.exists():
+        keras.utils.set_random_seed(settings["seed"])
+        model = _build(settings)
+        tmp = results_dir / "initial.tmp.weights.h5"
+        model.save_weights(tmp)
+        os.replace(tmp, path)
+    return path
+
+
+def _train_run(name, run_dir, settings, data, schedule, progress):
+    """Train one run from the shared initial weights and store its result."""
+    keras.utils.set_random_seed(settings["seed"])  # same shuffling and noise for every run
+    model = _build(settings)
+    model.load_weights(_initial_weights(run_dir.parent, settings))
+    model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]))
+    callbacks = [KLScheduler(schedule)]
+    if progress:
+        callbacks.append(EpochProgress(settings["epochs"], name))
+    history = model.fit(data.x_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
+                        validation_data=(data.x_test,), callbacks=callbacks, verbose=0)
+    if not np.all(np.isfinite(history.history["loss"])):
+        raise FloatingPointError(f"run {name!r}: the loss became NaN or inf; lower the learning "
+                                 "rate or beta.")
+    test = model.evaluate(data.x_test, batch_size=settings["batch_size"], verbose=0,
+                          return_dict=True)
+    n_active, variances = diagnostics.active_units(model, data.x_test)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tmp = run_dir / "model.tmp.weights.h5"
+    model.save_weights(tmp)
+    os.replace(tmp, run_dir / "model.weights.h5")
+    result = {"name": name, "schedule": repr(schedule),
+              "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
+              "test": {k: float(v) for k, v in test.items()},
+              "active_units": n_active, "unit_variances": variances.tolist(),
+              "kl_per_dimension": diagnostics.per_dimension_kl(model, data.x_test).tolist()}
+    _write_json(run_dir / "result.json", result)
+    return result
+
+
+def _run_all(results_dir, settings, data, runs, progress):
+    """Train (or load) each ``name -> schedule`` run; return their results in order."""
+    results_dir = _writable_dir(results_dir)
+    check_images(data.x_train, "data.x_train", shape=(settings["input_dim"],),
+                 unit_range=settings["reconstruction"] == "bernoulli")
+    check_images(data.x_test, "data.x_test", shape=(settings["input_dim"],),
+                 unit_range=settings["reconstruction"] == "bernoulli")
+    _settings_file(results_dir, settings)
+    results = []
+    for name, schedule in tqdm(runs.items(), desc="runs", disable=not progress, unit="run"):
+        run_dir = results_dir / name
+        results.append(_finished(run_dir) or
+                       _train_run(name, run_dir, settings, data, schedule, progress))
+    return results
+
+
+def _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units, reconstruction,
+              seed):
+    return {"architecture": "dense", "input_dim": int(np.prod(np.shape(data.x_train)[1:])),
+            "epochs": models.check_size("epochs", epochs),
+            "batch_size": models.check_size("batch_size", batch_size),
+            "learning_rate": float(learning_rate), "latent_dim": latent_dim,
+            "hidden_units": hidden_units if np.ndim(hidden_units) == 0 else list(hidden_units),
+            "reconstruction": reconstruction, "seed": int(seed),
+            "data_source": data.source, "n_train": len(data.x_train)}
+
+
+def _run_name(c):
+    return f"c={models.check_beta(c):g}"
+
+
+def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, batch_size=128,
+             learning_rate=1e-3, latent_dim=2, hidden_units=512, seed=0, progress=True):
+    """Train the dense VAE once per KL coefficient c, every run from the SAME
+    initial weights (and the same data order and noise), and return a table of
+    test results, one row per c.
+
+    Finished runs are stored under ``results_dir/c=<c>/`` and skipped when the
+    sweep is called again with the same settings.
+    """
+    coefficients = list(coefficients)
+    if not coefficients:
+        raise ValueError("coefficients is empty; pass at least one KL coefficient.")
+    runs = {_run_name(c): Constant(c) for c in coefficients}
+    if len(runs) < len(coefficients):
+        raise ValueError(f"coefficients {coefficients} has repeated values; list each c once.")
+    settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
+                         "bernoulli", seed)
+    results = _run_all(results_dir, settings, data, runs, progress)
+    return pd.DataFrame({
+        "c": [float(c) for c in coefficients],
+        "test_total": [r["test"]["loss"] for r in results],
+        "test_reconstruction": [r["test"]["reconstruction"] for r in results],
+        "test_kl": [r["test"]["kl"] for r in results],
+        "active_units": [r["active_units"] for r in results],
+    })
+
+
+def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128,
+                         learning_rate=1e-3, latent_dim=16, hidden_units=512,
+                         reconstruction="gaussian", seed=0, progress=True):
+    """Train one dense VAE per KL schedule (``name -> schedule``, per epoch) from
+    the same initial weights; return ``name -> stored result`` (history with the
+    beta of each epoch, test terms, active units, per-dimension KL)."""
+    if not schedules:
+        raise ValueError("schedules is empty; pass e.g. {'constant': Constant(1.0)}.")
+    for name in schedules:
+        if not name or os.sep in name or name.startswith("."):
+            raise ValueError(f"schedule name {name!r} must be a plain folder name.")
+    settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
+                         reconstruction, seed)
+    results = _run_all(results_dir, settings, data, dict(schedules), progress)
+    return dict(zip(schedules, results))
+
+
+def load_run_model(results_dir, name):
+    """Rebuild the model of a finished run (e.g. ``"c=0.5"``) with its trained weights."""
+    results_dir = pathlib.Path(results_dir)
+    weights = results_dir / name / "model.weights.h5"
+    settings_path = results_dir / "settings.json"
+    if not weights.exists() or not settings_path.exists():
+        raise FileNotFoundError(f"no finished run {name!r} in {str(results_dir)!r}; run the "
+                                "experiment first.")
+    model = _build(json.loads(settings_path.read_text()))
+    model.load_weights(weights)
+    return model

@@ -1,0 +1,151 @@
+"""KL-weight schedules beta(t) and a callback that applies one to ``model.beta``.
+
+A schedule is a callable ``schedule(t) -> beta`` where ``t`` counts epochs or
+training steps from 0 (whichever unit the callback uses).
+"""
+
+import math
+
+import keras
+import numpy as np
+
+from .models import check_beta
+
+CYCLE_SHAPES = ("linear", "sigmoid", "cosine")
+
+
+def _number(name, value, low=0.0, low_inclusive=True):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {value!r}.") from None
+    ok = value >= low if low_inclusive else value > low
+    if not math.isfinite(value) or not ok:
+        sign = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be a finite number {sign} {low:g}, got {value!r}.")
+    return value
+
+
+class Schedule:
+    """Base class: subclasses define ``__call__`` and a short ``__repr__``."""
+
+    def values(self, n):
+        """beta at t = 0, 1, ..., n - 1, as a numpy array."""
+        return np.array([self(t) for t in range(n)], dtype="float64")
+
+
+class Constant(Schedule):
+    """beta(t) = beta."""
+
+    def __init__(self, beta=1.0):
+        self.beta = check_beta(beta)
+
+    def __call__(self, t):
+        return self.beta
+
+    def __repr__(self):
+        return f"constant(beta={self.beta:g})"
+
+
+class LinearWarmup(Schedule):
+    """Reconstruction only for ``start`` steps, then a linear ramp to ``beta_max``.
+
+    beta(t) = beta_max * clip((t - start) / duration, 0, 1): 0 up to t = start,
+    beta_max from t = start + duration on (the scheme of the annealing post).
+    """
+
+    def __init__(self, start=10, duration=10, beta_max=1.0):
+        self.start = _number("start", start)
+        self.duration = _number("duration", duration, low=0.0, low_inclusive=False)
+        self.beta_max = check_beta(beta_max)
+
+    def __call__(self, t):
+        return self.beta_max * min(max((t - self.start) / self.duration, 0.0), 1.0)
+
+    def __repr__(self):
+        return f"linear warm-up(start={self.start:g}, duration={self.duration:g})"
+
+
+class Cyclical(Schedule):
+    """Cyclical annealing (Fu et al., 2019): ``n_cycles`` ramps over ``total`` steps.
+
+    Each cycle of length total / n_cycles ramps beta from 0 to ``beta_max``
+    during its first ``ratio`` fraction (shape linear, sigmoid or cosine) and
+    holds ``beta_max`` for the rest.
+    """
+
+    def __init__(self, total, n_cycles=4, ratio=0.5, shape="linear", beta_max=1.0):
+        self.total = _number("total", total, low=0.0, low_inclusive=False)
+        if not isinstance(n_cycles, (int, np.integer)) or n_cycles < 1:
+            raise ValueError(f"n_cycles must be an integer >= 1, got {n_cycles!r}.")
+        self.n_cycles = int(n_cycles)
+        self.ratio = _number("ratio", ratio, low=0.0, low_inclusive=False)
+        if self.ratio > 1:
+            raise ValueError(f"ratio must be in (0, 1], got {ratio!r}.")
+        if shape not in CYCLE_SHAPES:
+            raise ValueError(f"shape must be one of {CYCLE_SHAPES}, got {shape!r}.")
+        self.shape = shape
+        self.beta_max = check_beta(beta_max)
+
+    def __call__(self, t):
+        period = self.total / self.n_cycles
+        tau = (t % period) / period          # position in the cycle, in [0, 1)
+        if tau >= self.ratio:
+            return self.beta_max
+        x = tau / self.ratio                 # position in the ramp, in [0, 1)
+        if self.shape == "sigmoid":
+            ramp = 1.0 / (1.0 + math.exp(-12.0 * (x - 0.5)))
+        elif self.shape == "cosine":
+            ramp = 0.5 * (1.0 - math.cos(math.pi * x))
+        else:
+            ramp = x
+        return self.beta_max * ramp
+
+    def __repr__(self):
+        return f"cyclical(n_cycles={self.n_cycles}, ratio={self.ratio:g}, {self.shape})"
+
+
+class Sigmoid(Schedule):
+    """Logistic annealing (Bowman et al., 2016): beta_max / (1 + exp(-k (t - midpoint)))."""
+
+    def __init__(self, midpoint=10, steepness=0.5, beta_max=1.0):
+        self.midpoint = _number("midpoint", midpoint)
+        self.steepness = _number("steepness", steepness, low=0.0, low_inclusive=False)
+        self.beta_max = check_beta(beta_max)
+
+    def __call__(self, t):
+        return self.beta_max / (1.0 + math.exp(-self.steepness * (t - self.midpoint)))
+
+    def __repr__(self):
+        return f"sigmoid(midpoint={self.midpoint:g}, steepness={self.steepness:g})"
+
+
+class KLScheduler(keras.callbacks.Callback):
+    """Set ``model.beta`` from a schedule before each epoch (``per="epoch"``) or
+    each training step (``per="step"``), and log the epoch's last value as
+    ``beta`` in the history."""
+
+    def __init__(self, schedule, per="epoch"):
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"schedule must be callable (e.g. LinearWarmup()), got {schedule!r}.")
+        if per not in ("epoch", "step"):
+            raise ValueError(f"per must be 'epoch' or 'step', got {per!r}.")
+        self.schedule, self.per = schedule, per
+        self.step = 0
+
+    def _set(self, t):
+        self.model.set_beta(self.schedule(t))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.per == "epoch":
+            self._set(epoch)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.per == "step":
+            self._set(self.step)
+            self.step += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["beta"] = float(keras.ops.convert_to_numpy(self.model.beta))
