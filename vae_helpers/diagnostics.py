@@ -76,3 +76,29 @@ def importance_sampled_log_likelihood(model, x, k=100, seed=0, chunk=32):
         elbo.append(log_w.mean(axis=1))
     return np.concatenate(log_px), np.concatenate(elbo)
 
+
+
+def aggregate_posterior_sample(model, x, seed=0):
+    """One z ~ q(z|x) per example: a sample of the aggregate posterior q(z),
+    the distribution the KL term pulls towards the prior N(0, I)."""
+    z_mean, z_log_var = model.encode(x)
+    return _sample(z_mean, z_log_var, np.random.default_rng(seed))
+
+
+def digit_classifier(x_train, y_train, seed=0):
+    """A logistic-regression digit classifier (about 90% accurate on MNIST) used
+    to tell which digits a decoder draws."""
+    from sklearn.linear_model import LogisticRegression
+
+    classifier = LogisticRegression(max_iter=300, random_state=seed)
+    return classifier.fit(np.asarray(x_train).reshape(len(x_train), -1), y_train)
+
+
+def digits_drawn(model, classifier, n=20, extent=3.0):
+    """How many tiles of an n x n decoded grid over [-extent, extent]^2 the
+    classifier assigns to each digit (an array of 10 counts)."""
+    from .plotting import decode_grid
+
+    tiles, _ = decode_grid(model.decoder, n=n, extent=extent)
+    images = tiles.reshape(n, 28, n, 28).transpose(0, 2, 1, 3).reshape(n * n, 784)
+    return np.bincount(classifier.predict(images), minlength=10)

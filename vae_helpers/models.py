@@ -36,6 +36,20 @@ def _units(name, value):
     return tuple(check_size(name, v) for v in values)
 
 
+def predict_in_chunks(model, inputs, batch_size=4096):
+    """Call ``model`` eagerly on chunks of ``inputs`` and return one numpy array.
+
+    For the small arrays of plots and diagnostics this is faster than
+    ``model.predict`` and never retraces a ``tf.function``.
+    """
+    parts = [model(inputs[i:i + batch_size], training=False)
+             for i in range(0, len(inputs), batch_size)]
+    if isinstance(parts[0], (list, tuple)):  # several outputs: one array each
+        return tuple(np.concatenate([ops.convert_to_numpy(p[k]) for p in parts])
+                     for k in range(len(parts[0])))
+    return np.concatenate([ops.convert_to_numpy(p) for p in parts])
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class Sampling(layers.Layer):
     """The reparameterization trick: z = mean + exp(0.5 * log_var) * eps, eps ~ N(0, I)."""
@@ -189,19 +203,19 @@ class VAE(keras.Model):
         """``keras.Model.evaluate`` after checking ``x``."""
         return super().evaluate(self._check_inputs(x, "x"), y, **kwargs)
 
-    def encode(self, x, batch_size=1024):
+    def encode(self, x, batch_size=4096):
         """Return ``(z_mean, z_log_var)`` as numpy arrays for images ``x``."""
-        x = self._check_inputs(x, "x")
-        z_mean, z_log_var, _ = self.encoder.predict(x, batch_size=batch_size, verbose=0)
+        z_mean, z_log_var, _ = predict_in_chunks(self.encoder, self._check_inputs(x, "x"),
+                                                 batch_size)
         return z_mean, z_log_var
 
-    def decode(self, z, batch_size=1024):
+    def decode(self, z, batch_size=4096):
         """Return decoded images (pixel probabilities) for latent points ``z``."""
         z = np.asarray(z, dtype="float32")
         latent = self.decoder.inputs[0].shape[-1]
         if z.ndim != 2 or z.shape[1] != latent:
             raise ValueError(f"z has shape {z.shape}; expected (n, {latent}).")
-        return self.decoder.predict(z, batch_size=batch_size, verbose=0)
+        return predict_in_chunks(self.decoder, z, batch_size)
 
     def count_params(self):
         return self.encoder.count_params() + self.decoder.count_params()

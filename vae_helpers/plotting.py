@@ -3,6 +3,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .models import predict_in_chunks
+
 DIGIT_CMAP = "tab10"
 
 
@@ -74,7 +76,7 @@ def decode_grid(decoder, n=30, extent=3.0, image_shape=(28, 28)):
     grid = np.linspace(-extent, extent, n)
     zx, zy = np.meshgrid(grid, grid[::-1])
     z = np.stack([zx.ravel(), zy.ravel()], axis=1).astype("float32")
-    digits = np.asarray(decoder.predict(z, batch_size=len(z), verbose=0))
+    digits = predict_in_chunks(decoder, z)
     h, w = image_shape
     tiles = digits.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
     return tiles, grid
@@ -181,15 +183,18 @@ def plot_schedules(schedules, n, unit="epoch", ax=None):
     return fig
 
 
-def plot_schedule_histories(histories, terms=("beta", "kl", "reconstruction")):
-    """One panel per term (beta, KL, reconstruction), one line per ``{name: history}``."""
+def plot_schedule_histories(histories, terms=("beta", "kl", "reconstruction"), log_terms=("kl",)):
+    """One panel per term (beta, KL, reconstruction), one line per ``{name: history}``;
+    ``log_terms`` get a logarithmic axis (the KL spans orders of magnitude)."""
     fig, axes = plt.subplots(1, len(terms), figsize=(4.5 * len(terms), 3.5))
     for ax, term in zip(np.atleast_1d(axes), terms):
         for name, history in histories.items():
             logs = getattr(history, "history", history)
             ax.plot(np.arange(1, len(logs[term]) + 1), logs[term], label=name)
+        if term in log_terms:
+            ax.set_yscale("log")
         ax.set_xlabel("epoch")
-        ax.set_title(term)
+        ax.set_title(term + (" (log scale)" if term in log_terms else ""))
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
