@@ -16,5 +16,7 @@ if [ "${1:-}" = "--headless" ]; then
   done
   echo "Executed notebooks are in executed/."
 else
-  exec .venv/bin/jupyter lab notebooks/ "$@"
+  root_flag=()
+  [ "$(id -u)" = 0 ] && root_flag=(--allow-root)   # e.g. inside a container
+  exec .venv/bin/jupyter lab notebooks/ "${root_flag[@]}" "$@"
 fi
