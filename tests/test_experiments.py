@@ -87,25 +87,3 @@ def test_annealing_comparison_logs_beta(tiny, tmp_path):
     assert results["warm-up"]["history"]["beta"] == [0.0, 0.0, 1.0]
     assert results["constant"]["history"]["beta"] == [1.0, 1.0, 1.0]
     assert len(results["constant"]["kl_per_dimension"]) == 4
-
-
-@pytest.mark.parametrize("call, error, match", [
-    (lambda d, p: experiments.kl_sweep(d, p, coefficients=[], **TINY), ValueError, "coefficients is empty"),
-    (lambda d, p: experiments.kl_sweep(d, p, coefficients=[-1], **TINY), ValueError, "beta"),
-    (lambda d, p: experiments.kl_sweep(d, p, coefficients=[1, 1.0], **TINY), ValueError, "repeated"),
-    (lambda d, p: experiments.kl_sweep(d, p, coefficients=[1], **{**TINY, "epochs": 0}), ValueError, "epochs"),
-    (lambda d, p: experiments.annealing_comparison(d, {}, p), ValueError, "schedules is empty"),
-    (lambda d, p: experiments.annealing_comparison(d, {"../x": Constant()}, p), ValueError, "plain folder"),
-    (lambda d, p: experiments.kl_sweep(MNIST(d.x_train * 255, d.y_train, d.x_test, d.y_test, "raw"), p,
-                                       coefficients=[1], **TINY), ValueError, "divide raw MNIST"),
-])
-def test_bad_arguments(tiny, tmp_path, call, error, match):
-    with pytest.raises(error, match=match):
-        call(tiny, tmp_path)
-
-
-def test_unwritable_results_dir(tiny, tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    with pytest.raises(ValueError, match="not a writable folder"):
-        experiments.kl_sweep(tiny, blocker / "sweep", coefficients=[1], **TINY)

@@ -1,6 +1,5 @@
 import matplotlib
 import numpy as np
-import pytest
 
 from vae_helpers import plotting
 
@@ -43,10 +42,3 @@ def test_figures_are_built():
     x = np.random.default_rng(0).uniform(size=(4, 784))
     assert len(plotting.plot_reconstructions(x, x, n=4).axes) == 8
     matplotlib.pyplot.close("all")
-
-
-def test_plot_errors():
-    with pytest.raises(ValueError, match=r"needs \(n, 2\)"):
-        plotting.plot_latent_scatter(np.zeros((5, 3)), np.zeros(5))
-    with pytest.raises(ValueError, match="history has no"):
-        plotting.plot_history({"loss": [1.0]})

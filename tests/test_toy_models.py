@@ -26,10 +26,3 @@ def test_elbo_bound_and_equality_at_posterior():
     assert MODEL.elbo(X, mean, np.log(var)) == pytest.approx(MODEL.log_evidence(X), abs=1e-9)
     for m, lv in [(0.0, 0.0), (mean + 0.3, np.log(var)), (mean, np.log(var) + 1)]:
         assert MODEL.elbo(X, m, lv) < MODEL.log_evidence(X)
-
-
-def test_bad_parameters():
-    with pytest.raises(ValueError, match="one entry per data dimension"):
-        LinearGaussian([1.0, 2.0], [0.0], 1.0)
-    with pytest.raises(ValueError, match="noise_var must be positive"):
-        LinearGaussian([1.0], [0.0], -1.0)

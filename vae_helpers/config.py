@@ -19,3 +19,15 @@ def quick_mode():
     if "VAE_QUICK" in os.environ:
         return _flag("VAE_QUICK")
     return _flag("CI")
+
+
+def set_seed(seed=0):
+    """Seed Python, numpy and the backend, and make TensorFlow's ops deterministic,
+    so the same seed gives the same losses and figures on the same machine."""
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()

@@ -43,8 +43,8 @@ def check_images(x, name="x", shape=None, unit_range=True):
     a wrong shape, NaN or inf, or (with ``unit_range``) values outside [0, 1].
     """
     array = np.asarray(x)
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
-                                     or array.dtype == bool):
+    if array.dtype == object or np.issubdtype(array.dtype, np.complexfloating) or not (
+            np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise TypeError(f"{name} must be a numeric array, got dtype {array.dtype}; "
                         "convert it with np.asarray(..., dtype='float32').")
     if array.ndim == 0 or array.shape[0] == 0:

@@ -12,12 +12,14 @@ import pathlib
 import tempfile
 import warnings
 
+import h5py
 import keras
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from . import diagnostics, models
+from .config import set_seed
 from .data import check_images
 from .schedules import Constant, KLScheduler
 
@@ -82,7 +84,7 @@ def _finished(run_dir):
         return None
     try:
         result = json.loads(result_path.read_text())
-        if not all(k in result for k in RESULT_KEYS) or not weights_path.exists():
+        if not all(k in result for k in RESULT_KEYS) or not h5py.is_hdf5(weights_path):
             raise ValueError("incomplete")
         return result
     except ValueError:
@@ -103,7 +105,7 @@ def _initial_weights(results_dir, settings):
     """Path of the shared initial weights, created once from the seed."""
     path = results_dir / "initial.weights.h5"
     if not path.exists():
-        keras.utils.set_random_seed(settings["seed"])
+        set_seed(settings["seed"])
         model = _build(settings)
         tmp = results_dir / "initial.tmp.weights.h5"
         model.save_weights(tmp)
@@ -113,7 +115,7 @@ def _initial_weights(results_dir, settings):
 
 def _train_run(name, run_dir, settings, data, schedule, progress):
     """Train one run from the shared initial weights and store its result."""
-    keras.utils.set_random_seed(settings["seed"])  # same shuffling and noise for every run
+    set_seed(settings["seed"])  # same shuffling and noise for every run
     model = _build(settings)
     model.load_weights(_initial_weights(run_dir.parent, settings))
     model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]))
@@ -225,5 +227,9 @@ def load_run_model(results_dir, name):
         raise FileNotFoundError(f"no finished run {name!r} in {str(results_dir)!r}; run the "
                                 "experiment first.")
     model = _build(json.loads(settings_path.read_text()))
-    model.load_weights(weights)
+    try:
+        model.load_weights(weights)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{weights} is corrupt ({str(error)[:80]}); delete the folder "
+                         f"{str(weights.parent)!r} and run the experiment again to retrain it.") from None
     return model

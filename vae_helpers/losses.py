@@ -29,6 +29,13 @@ def _check_reduction(reduction):
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}.")
 
 
+def _check_finite(arrays):
+    """Reject NaN/inf in numpy inputs (backend tensors inside a model are not checked)."""
+    for name, a in arrays.items():
+        if not ops.is_tensor(a) and not np.all(np.isfinite(np.asarray(a, dtype="float64"))):
+            raise ValueError(f"{name} contains NaN or inf values; pass finite numbers.")
+
+
 def _tensors(first, *rest):
     """Convert arrays to backend tensors of one float dtype (that of ``first``)."""
     first = ops.convert_to_tensor(first)
@@ -56,6 +63,7 @@ def kl_standard_normal(mean, log_var, reduction="sum"):
     """
     _check_reduction(reduction)
     _check_same_shape(mean=mean, log_var=log_var)
+    _check_finite({"mean": mean, "log_var": log_var})
     mean, log_var = _tensors(mean, log_var)
     per_dim = -0.5 * (1.0 + log_var - ops.square(mean) - ops.exp(log_var))
     return _reduce(per_dim, reduction)
@@ -68,6 +76,7 @@ def kl_gaussian(mean_q, log_var_q, mean_p, log_var_p, reduction="sum"):
     """
     _check_reduction(reduction)
     _check_same_shape(mean_q=mean_q, log_var_q=log_var_q, mean_p=mean_p, log_var_p=log_var_p)
+    _check_finite({"mean_q": mean_q, "log_var_q": log_var_q, "mean_p": mean_p, "log_var_p": log_var_p})
     mean_q, log_var_q, mean_p, log_var_p = _tensors(mean_q, log_var_q, mean_p, log_var_p)
     per_dim = 0.5 * (log_var_p - log_var_q
                      + (ops.exp(log_var_q) + ops.square(mean_q - mean_p)) / ops.exp(log_var_p)
@@ -91,6 +100,7 @@ def kl_monte_carlo(mean_q, log_var_q, mean_p=0.0, log_var_p=0.0, n_samples=10_00
         raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}.")
     mean_q, log_var_q = np.atleast_1d(mean_q).astype("float64"), np.atleast_1d(log_var_q)
     _check_same_shape(mean_q=mean_q, log_var_q=log_var_q)
+    _check_finite({"mean_q": mean_q, "log_var_q": log_var_q, "mean_p": mean_p, "log_var_p": log_var_p})
     rng = np.random.default_rng(seed)
     z = mean_q + np.exp(0.5 * log_var_q) * rng.standard_normal((n_samples, *mean_q.shape))
     log_ratio = (gaussian_log_density(z, mean_q, log_var_q)
@@ -107,6 +117,7 @@ def bernoulli_nll(x, probs, reduction="sum"):
     """
     _check_reduction(reduction)
     _check_same_shape(x=x, probs=probs)
+    _check_finite({"x": x, "probs": probs})
     x, probs = _tensors(x, probs)
     probs = ops.clip(probs, EPS, 1.0 - EPS)
     per_pixel = -(x * ops.log(probs) + (1.0 - x) * ops.log(1.0 - probs))
@@ -120,6 +131,7 @@ def gaussian_nll(x, mean, variance=1.0, reduction="sum"):
     """
     _check_reduction(reduction)
     _check_same_shape(x=x, mean=mean)
+    _check_finite({"x": x, "mean": mean, "variance": variance})
     if np.any(np.asarray(variance) <= 0):
         raise ValueError(f"variance must be positive, got {variance!r}.")
     x, mean, variance = _tensors(x, mean, variance)
@@ -132,6 +144,7 @@ def squared_error(x, x_hat, reduction="sum"):
     """``(x - x_hat)**2`` summed (m * MSE) or averaged (MSE) per example."""
     _check_reduction(reduction)
     _check_same_shape(x=x, x_hat=x_hat)
+    _check_finite({"x": x, "x_hat": x_hat})
     x, x_hat = _tensors(x, x_hat)
     return _reduce(ops.square(x - x_hat), reduction)
 

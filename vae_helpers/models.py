@@ -11,6 +11,8 @@ from . import losses
 from .data import check_images
 
 PACKAGE = "vae_helpers"
+# log-variances are clipped to [-LOG_VAR_LIMIT, LOG_VAR_LIMIT] so exp() cannot overflow
+LOG_VAR_LIMIT = 30.0
 
 
 def check_beta(beta):
@@ -68,9 +70,25 @@ class Sampling(layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ClipLogVariance(layers.Layer):
+    """Clip log-variances to [-limit, limit] (no weights): keeps exp(log_var) finite."""
+
+    def __init__(self, limit=LOG_VAR_LIMIT, **kwargs):
+        super().__init__(**kwargs)
+        self.limit = float(limit)
+
+    def call(self, log_var):
+        return ops.clip(log_var, -self.limit, self.limit)
+
+    def get_config(self):
+        return {**super().get_config(), "limit": self.limit}
+
+
 def _encoder_head(inputs, features, latent_dim, name):
     z_mean = layers.Dense(latent_dim, name="z_mean")(features)
     z_log_var = layers.Dense(latent_dim, name="z_log_var")(features)
+    z_log_var = ClipLogVariance(name="z_log_var_clipped")(z_log_var)
     z = Sampling(name="z")([z_mean, z_log_var])
     return keras.Model(inputs, [z_mean, z_log_var, z], name=name)
 
@@ -132,6 +150,26 @@ def conv_decoder(latent_dim=2, output_shape=(28, 28, 1), filters=(64, 32), kerne
     return keras.Model(inputs, outputs, name="decoder")
 
 
+class NaNGuard(keras.callbacks.Callback):
+    """Stop training with a clear error as soon as the loss is NaN or inf."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.model.stop_training = True
+            raise FloatingPointError(
+                f"the loss became {float(loss)} at epoch {self.epoch + 1}, batch {batch + 1}; "
+                "training stopped. Check the inputs for NaN/inf, lower the learning rate, or "
+                "use a smaller beta.")
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class VAE(keras.Model):
     """A VAE trained on ``reconstruction + beta * kl`` (nats per example).
@@ -189,15 +227,19 @@ class VAE(keras.Model):
                                 unit_range=self.reconstruction == "bernoulli")
         return x
 
-    def fit(self, x=None, y=None, validation_data=None, **kwargs):
-        """``keras.Model.fit`` after checking ``x`` (and ``validation_data``) are valid images."""
+    def fit(self, x=None, y=None, validation_data=None, callbacks=None, **kwargs):
+        """``keras.Model.fit`` after checking ``x`` (and ``validation_data``) are valid
+        images; a NaN or inf loss stops training with a ``FloatingPointError``."""
         x = self._check_inputs(x, "x")
         if isinstance(validation_data, tuple):
             validation_data = (self._check_inputs(validation_data[0], "validation_data[0]"),
                                *validation_data[1:])
         elif isinstance(validation_data, np.ndarray):
             validation_data = (self._check_inputs(validation_data, "validation_data"),)
-        return super().fit(x, y, validation_data=validation_data, **kwargs)
+        callbacks = list(callbacks or [])
+        if not any(isinstance(c, NaNGuard) for c in callbacks):
+            callbacks.append(NaNGuard())
+        return super().fit(x, y, validation_data=validation_data, callbacks=callbacks, **kwargs)
 
     def evaluate(self, x=None, y=None, **kwargs):
         """``keras.Model.evaluate`` after checking ``x``."""
@@ -215,6 +257,8 @@ class VAE(keras.Model):
         latent = self.decoder.inputs[0].shape[-1]
         if z.ndim != 2 or z.shape[1] != latent:
             raise ValueError(f"z has shape {z.shape}; expected (n, {latent}).")
+        if not np.all(np.isfinite(z)):
+            raise ValueError("z contains NaN or inf values; decode finite latent points.")
         return predict_in_chunks(self.decoder, z, batch_size)
 
     def count_params(self):
@@ -254,4 +298,8 @@ def load_vae(path):
     if not os.path.exists(path):
         raise FileNotFoundError(f"no saved model at {path!r}; save one with model.save(path) "
                                 "using a path ending in .keras.")
-    return keras.models.load_model(path, safe_mode=True)
+    try:
+        return keras.models.load_model(path, safe_mode=True)
+    except (OSError, ValueError, KeyError) as error:
+        raise ValueError(f"{path!r} is not a readable .keras model ({str(error)[:120]}); "
+                         "save it again with model.save(path).") from None

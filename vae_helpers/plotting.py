@@ -56,6 +56,9 @@ def plot_latent_scatter(z_mean, labels, ax=None, extent=None, title="Encoder mea
     if z_mean.ndim != 2 or z_mean.shape[1] != 2:
         raise ValueError(f"z_mean has shape {z_mean.shape}; the scatter needs (n, 2) points "
                          "(a 2-D latent space).")
+    if len(np.asarray(labels)) != len(z_mean):
+        raise ValueError(f"labels has {len(np.asarray(labels))} entries for {len(z_mean)} points; "
+                         "pass one label per encoded image.")
     fig, ax = _axes(ax, (7, 6))
     points = ax.scatter(z_mean[:, 0], z_mean[:, 1], c=labels, cmap=DIGIT_CMAP, s=4,
                         vmin=-0.5, vmax=9.5)
@@ -73,6 +76,10 @@ def decode_grid(decoder, n=30, extent=3.0, image_shape=(28, 28)):
     Returns ``(image, grid)``: the tiled (n*h, n*w) image, top row at
     z[1] = +extent, and the 1-D grid of coordinates.
     """
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be an integer >= 1 (tiles per side), got {n!r}.")
+    if not extent > 0:
+        raise ValueError(f"extent must be positive, got {extent!r}.")
     grid = np.linspace(-extent, extent, n)
     zx, zy = np.meshgrid(grid, grid[::-1])
     z = np.stack([zx.ravel(), zy.ravel()], axis=1).astype("float32")
