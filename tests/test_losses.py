@@ -70,12 +70,3 @@ def test_vae_loss_combines_terms(unit_images):
     assert recon == pytest.approx(784 * np.log(2), rel=1e-5)
     assert kl == pytest.approx(1.0, rel=1e-6)
     assert total == pytest.approx(recon + 3 * kl, rel=1e-6)
-
-
-def test_monte_carlo_z_reports_distance_in_standard_errors(capsys):
-    from vae_helpers.checks import monte_carlo_z
-
-    assert monte_carlo_z("x", 1.2, 0.1, 1.0) == pytest.approx(2.0)
-    assert "tolerance 4 SE" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="standard_error"):
-        monte_carlo_z("x", 1.0, 0.0, 1.0)

@@ -1,9 +1,18 @@
-import builtins
-
+import ipywidgets
 import keras
 import numpy as np
+import pytest
 
 from vae_helpers import models, widgets
+
+X = np.random.default_rng(0).uniform(size=(20, 784)).astype("float32")
+LABELS = np.arange(20) % 10
+
+
+@pytest.fixture
+def interactive(monkeypatch):
+    """Pretend to run in a Jupyter kernel, where widgets can be displayed."""
+    monkeypatch.setattr(widgets, "_widgets", lambda: ipywidgets)
 
 
 def _models():
@@ -11,25 +20,46 @@ def _models():
     return {c: models.dense_vae(hidden_units=8, beta=c) for c in (0.5, 2.0)}
 
 
-def test_sweep_browser_swaps_the_figure_with_the_slider():
-    x = np.random.default_rng(0).uniform(size=(20, 784)).astype("float32")
-    box = widgets.sweep_browser(_models(), x, np.arange(20) % 10)
-    slider, image = box.children
-    first = bytes(image.value)
-    assert first.startswith(b"\x89PNG")
+def _png(image):
+    data = bytes(image.value)
+    assert data.startswith(b"\x89PNG")
+    return data
+
+
+def test_sweep_browser_swaps_the_figure_with_the_slider(interactive):
+    slider, image = widgets.sweep_browser(_models(), X, LABELS).children
+    first = _png(image)
     slider.value = 2.0
-    second = bytes(image.value)
-    assert second != first and second.startswith(b"\x89PNG")
+    assert _png(image) != first
 
 
-def test_sweep_browser_without_ipywidgets(monkeypatch, capsys):
-    real_import = builtins.__import__
+def test_latent_explorer_redraws_when_z_moves(interactive):
+    box = widgets.latent_explorer(models.dense_vae(hidden_units=8), X, LABELS)
+    (z0, z1), image = box.children[0].children, box.children[1]
+    first = _png(image)
+    z0.value, z1.value = 2.0, -1.5
+    assert _png(image) != first
 
-    def no_widgets(name, *args, **kwargs):
-        if name == "ipywidgets":
-            raise ImportError("no ipywidgets")
-        return real_import(name, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "__import__", no_widgets)
-    assert widgets.sweep_browser({}, None, None) is None
-    assert "ipywidgets is not installed" in capsys.readouterr().out
+def test_schedule_explorer_redraws_when_a_parameter_moves(interactive):
+    box = widgets.schedule_explorer(epochs=30)
+    ratio = box.children[1].children[0]
+    image = box.children[2]
+    first = _png(image)
+    ratio.value = 0.25
+    assert _png(image) != first
+
+
+@pytest.mark.parametrize("make", [
+    lambda: widgets.sweep_browser(_models(), X, LABELS),
+    lambda: widgets.latent_explorer(models.dense_vae(hidden_units=8), X, LABELS),
+    lambda: widgets.schedule_explorer(epochs=30),
+])
+def test_without_a_kernel_a_static_figure_and_a_note(make, capsys):
+    assert make() is None                      # pytest has no Jupyter kernel
+    assert "widgets are not available here" in capsys.readouterr().out
+
+
+def test_latent_explorer_needs_two_dimensions():
+    with pytest.raises(ValueError, match="2-D latent space"):
+        widgets.latent_explorer(models.dense_vae(hidden_units=8, latent_dim=3), X, LABELS)

@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 
 def monte_carlo_z(label, estimate, standard_error, exact):
     """Print a Monte Carlo estimate beside the exact value and return |difference| / SE.
@@ -16,3 +18,110 @@ def monte_carlo_z(label, estimate, standard_error, exact):
     print(f"{label}: Monte Carlo {estimate:.4f} ± {standard_error:.4f} (1 SE), exact {exact:.4f}, "
           f"|difference| = {z:.1f} SE (tolerance 4 SE)")
     return z
+
+
+class ExerciseNotPassed(AssertionError):
+    """Raised by an exercise check, with a message meant for the student."""
+
+
+def _run_cases(fn, cases, reference, hint, rtol=1e-5, atol=1e-6):
+    """Call ``fn`` on each ``(label, args)`` case and compare with ``reference(*args)``."""
+    name = getattr(fn, "__name__", "your function")
+    for label, args in cases:
+        try:
+            got = fn(*args)
+        except NotImplementedError:
+            raise ExerciseNotPassed(f"{name} is not implemented yet: replace the "
+                                    "`raise NotImplementedError()` line with your code.") from None
+        except Exception as error:  # the student's code crashed: say where and why
+            raise ExerciseNotPassed(f"{name} raised {type(error).__name__}: {error} "
+                                    f"(case: {label}).") from None
+        expected = np.asarray(reference(*args), dtype="float64")
+        try:
+            got_array = np.asarray(got, dtype="float64")
+        except (TypeError, ValueError):
+            raise ExerciseNotPassed(f"{name} returned {type(got).__name__}, not numbers "
+                                    f"(case: {label}).") from None
+        if got_array.shape != expected.shape:
+            raise ExerciseNotPassed(f"{name} returned shape {got_array.shape} but the expected "
+                                    f"shape is {expected.shape} (case: {label}). Hint: {hint}")
+        if not np.allclose(got_array, expected, rtol=rtol, atol=atol):
+            raise ExerciseNotPassed(
+                f"{name} is wrong for the case {label}:\n  expected {np.round(expected, 4)}\n"
+                f"  got      {np.round(got_array, 4)}\nHint: {hint}")
+    print(f"✓ {name}: all {len(cases)} cases agree with the reference implementation.")
+
+
+def check_kl_standard_normal(fn):
+    """Check ``fn(mean, log_var) -> KL(N(mean, exp(log_var)) || N(0, I))`` per example."""
+    from . import losses
+
+    rng = np.random.default_rng(0)
+    cases = [("mean=0, log_var=0 (q is the prior)", (np.zeros((1, 2)), np.zeros((1, 2)))),
+             ("one dimension, mean=1.5, var=0.6", (np.array([[1.5]]), np.log([[0.6]]))),
+             ("a batch of 5 in 3-D", (rng.normal(size=(5, 3)), rng.normal(size=(5, 3))))]
+    _run_cases(fn, cases, lambda m, lv: np.asarray(losses.kl_standard_normal(m, lv)),
+                      "per dimension the KL is 0.5 * (exp(log_var) + mean**2 - 1 - log_var); "
+                      "sum it over the last axis, one value per example.")
+
+
+def check_reparameterize(fn):
+    """Check ``fn(mean, log_var, eps) -> mean + exp(0.5 * log_var) * eps``."""
+    rng = np.random.default_rng(1)
+    cases = [("eps=0 gives the mean", (np.array([[0.3, -1.0]]), np.zeros((1, 2)), np.zeros((1, 2)))),
+             ("log_var=log 4, eps=1", (np.zeros((1, 1)), np.log([[4.0]]), np.ones((1, 1)))),
+             ("a batch of 4 in 2-D", tuple(rng.normal(size=(4, 2)) for _ in range(3)))]
+    _run_cases(fn, cases, lambda m, lv, e: m + np.exp(0.5 * lv) * e,
+                      "the standard deviation is exp(0.5 * log_var), not exp(log_var).")
+
+
+def check_bernoulli_reconstruction(fn):
+    """Check ``fn(x, x_hat) -> Bernoulli NLL summed over pixels``, one value per example."""
+    from . import losses
+
+    rng = np.random.default_rng(2)
+    x = (rng.uniform(size=(3, 784)) < 0.3).astype("float64")
+    x_hat = rng.uniform(0.05, 0.95, size=(3, 784))
+    cases = [("all pixels predicted at 0.5", (x[:1], np.full((1, 784), 0.5))),
+             ("3 random images", (x, x_hat))]
+    _run_cases(fn, cases, lambda a, b: np.asarray(losses.bernoulli_nll(a, b, "sum")),
+                      "-(x log x_hat + (1 - x) log(1 - x_hat)), SUMMED over the 784 pixels "
+                      "(a mean would divide it by 784, notebook 02).", rtol=1e-4)
+
+
+def check_negative_elbo(fn):
+    """Check ``fn(reconstruction, kl, beta) -> batch mean of reconstruction + beta * kl``."""
+    rng = np.random.default_rng(3)
+    recon, kl = rng.uniform(100, 200, size=8), rng.uniform(0, 10, size=8)
+    cases = [("beta=1", (recon, kl, 1.0)), ("beta=0 (no KL penalty)", (recon, kl, 0.0)),
+             ("beta=4", (recon, kl, 4.0))]
+    _run_cases(fn, cases, lambda r, k, b: np.mean(r + b * k),
+                      "weight the KL term by beta, add the reconstruction, then average over "
+                      "the batch (one number).")
+
+
+def check_fraction_inside(fn):
+    """Check ``fn(z, radius) -> fraction of points with ||z|| < radius``."""
+    z = np.random.default_rng(4).standard_normal((2000, 2))
+    cases = [("radius 1", (z, 1.0)), ("radius 2", (z, 2.0)), ("radius 0", (z, 0.0))]
+    _run_cases(fn, cases, lambda a, r: np.mean(np.linalg.norm(a, axis=1) < r),
+                      "use the Euclidean norm of each row (np.linalg.norm(z, axis=1)) and "
+                      "average the comparison with the radius.")
+
+
+def check_active_units(fn):
+    """Check ``fn(z_mean, threshold) -> number of dimensions whose variance over x exceeds threshold``."""
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(500, 4)) * np.array([1.0, 0.2, 0.05, 0.0])
+    cases = [("threshold 0.01", (z, 0.01)), ("threshold 0.1", (z, 0.1)), ("threshold 10", (z, 10.0))]
+    _run_cases(fn, cases, lambda a, t: np.sum(a.var(axis=0) > t),
+                      "take the variance of each column (axis=0: over the images), then count "
+                      "those above the threshold.")
+
+
+def check_schedule(fn, reference, name, points):
+    """Check a student's schedule ``fn(t)`` against a ``vae_helpers.schedules`` object."""
+    cases = [(f"{name}, t={t}", (t,)) for t in points]
+    _run_cases(fn, cases, reference,
+                      f"compare with the formula of the {name} schedule in the text above; "
+                      "watch the start of the ramp and the value after it ends.")

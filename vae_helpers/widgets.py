@@ -1,29 +1,138 @@
-"""Interactive explorers (ipywidgets), with a static fallback."""
+"""Interactive explorers (ipywidgets), with a static fallback.
+
+Each explorer draws into an ``Image`` widget (no output capture), so moving a
+slider only re-renders one small figure. Where widgets cannot be shown (no
+ipywidgets, or no running kernel), it shows the initial figure and a note.
+"""
 
 import io
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 from . import plotting
+from .schedules import CYCLE_SHAPES, Cyclical, LinearWarmup
+
+
+def _png_keep(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    return buffer.getvalue()
 
 
 def _png(fig):
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    png = _png_keep(fig)
     plt.close(fig)
-    return buffer.getvalue()
+    return png
+
+
+def _widgets():
+    """The ipywidgets module if widgets can be displayed here, else None."""
+    try:
+        import ipywidgets
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return ipywidgets if shell is not None and hasattr(shell, "kernel") else None
+
+
+def _show(widget_box, fallback_fig, widgets):
+    from IPython.display import display
+
+    if widgets is None:
+        print("Interactive widgets are not available here (they need ipywidgets in a running "
+              "Jupyter kernel); showing the initial state.")
+        display(fallback_fig)
+        plt.close(fallback_fig)
+        return None
+    display(widget_box)
+    return widget_box
+
+
+def latent_explorer(model, x, labels, extent=3.0):
+    """Two sliders for a latent point z: where z sits on the scatter of encoder
+    means (left) and the digit the decoder draws there (right)."""
+    z_mean, _ = model.encode(x)
+    if z_mean.shape[1] != 2:
+        raise ValueError(f"the latent explorer needs a 2-D latent space, the model has "
+                         f"{z_mean.shape[1]} dimensions.")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 4.2))
+    plotting.plot_latent_scatter(z_mean, labels, ax=left, extent=max(extent, 4.0),
+                                 title="encoder means; red: z")
+    marker = left.plot([0], [0], "r+", markersize=18, markeredgewidth=3)[0]
+    digit = right.imshow(model.decode(np.zeros((1, 2))).reshape(28, 28), cmap="Greys_r",
+                         vmin=0, vmax=1)
+    right.axis("off")
+    fig.tight_layout()
+
+    def draw(z0, z1):
+        marker.set_data([z0], [z1])
+        digit.set_data(model.decode(np.array([[z0, z1]])).reshape(28, 28))
+        right.set_title(f"decoded at z = ({z0:.2f}, {z1:.2f})")
+        return _png_keep(fig)
+
+    widgets = _widgets()
+    if widgets is None:
+        draw(0.0, 0.0)
+        return _show(None, fig, None)
+    sliders = [widgets.FloatSlider(0.0, min=-extent, max=extent, step=0.05, description=name)
+               for name in ("z[0]", "z[1]")]
+    image = widgets.Image(value=draw(0.0, 0.0), format="png")
+
+    def update(_):
+        image.value = draw(sliders[0].value, sliders[1].value)
+
+    for slider in sliders:
+        slider.observe(update, names="value")
+    plt.close(fig)
+    return _show(widgets.VBox([widgets.HBox(sliders), image]), fig, widgets)
+
+
+def schedule_explorer(epochs=60):
+    """Sliders for the parameters of the linear warm-up and cyclical schedules,
+    plotting beta over training."""
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+
+    def draw(start, duration, n_cycles, ratio, shape, beta_max):
+        ax.clear()
+        shown = {"linear warm-up": LinearWarmup(start, duration, beta_max),
+                 "cyclical": Cyclical(epochs, n_cycles, ratio, shape, beta_max)}
+        plotting.plot_schedules(shown, epochs, ax=ax)
+        return _png_keep(fig)
+
+    defaults = dict(start=10, duration=20, n_cycles=4, ratio=0.5, shape="linear", beta_max=1.0)
+    widgets = _widgets()
+    if widgets is None:
+        draw(**defaults)
+        return _show(None, fig, None)
+    controls = {
+        "start": widgets.IntSlider(defaults["start"], 0, epochs - 1, description="start"),
+        "duration": widgets.IntSlider(defaults["duration"], 1, epochs, description="duration"),
+        "n_cycles": widgets.IntSlider(defaults["n_cycles"], 1, 10, description="cycles"),
+        "ratio": widgets.FloatSlider(defaults["ratio"], min=0.05, max=1.0, step=0.05,
+                                     description="ratio"),
+        "shape": widgets.Dropdown(options=CYCLE_SHAPES, value="linear", description="shape"),
+        "beta_max": widgets.FloatSlider(defaults["beta_max"], min=0.1, max=10.0, step=0.1,
+                                        description="beta max"),
+    }
+    image = widgets.Image(value=draw(**defaults), format="png")
+
+    def update(_):
+        image.value = draw(**{name: c.value for name, c in controls.items()})
+
+    for control in controls.values():
+        control.observe(update, names="value")
+    plt.close(fig)
+    box = widgets.VBox([widgets.HBox(list(controls.values())[:3]),
+                        widgets.HBox(list(controls.values())[3:]), image])
+    return _show(box, fig, widgets)
 
 
 def sweep_browser(models_by_c, x, labels, extent=4.0):
     """A slider over the KL coefficients that swaps the latent scatter and the
     decoded manifold shown. The figures are drawn once up front, so moving the
-    slider is instant. Without ipywidgets, prints a note and returns None."""
-    try:
-        import ipywidgets as widgets
-        from IPython.display import display
-    except ImportError:
-        print("ipywidgets is not installed: use the static grids above instead.")
-        return None
+    slider is instant. Where widgets cannot be shown: the first figure and a note."""
     pngs = {}
     for c, model in models_by_c.items():
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5))
@@ -32,9 +141,16 @@ def sweep_browser(models_by_c, x, labels, extent=4.0):
         plotting.plot_manifold(model.decoder, n=20, extent=3.0, ax=right,
                                title=f"decoded grid, c = {c:g}")
         pngs[c] = _png(fig)
+    widgets = _widgets()
+    if widgets is None:
+        from IPython.display import Image, display
+
+        first = next(iter(models_by_c))
+        print(f"Interactive widgets are not available here; showing c = {first:g} "
+              "(the grids above show every c).")
+        display(Image(pngs[first]))
+        return None
     slider = widgets.SelectionSlider(options=list(models_by_c), description="c")
     image = widgets.Image(value=pngs[slider.value], format="png")
     slider.observe(lambda change: setattr(image, "value", pngs[change["new"]]), names="value")
-    box = widgets.VBox([slider, image])
-    display(box)
-    return box
+    return _show(widgets.VBox([slider, image]), None, widgets)
