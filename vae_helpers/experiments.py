@@ -94,11 +94,10 @@ def _finished(run_dir):
 
 
 def _build(settings):
-    builder = models.dense_vae if settings["architecture"] == "dense" else None
-    if builder is None:
+    if settings["architecture"] != "dense":
         raise ValueError(f"unknown architecture {settings['architecture']!r}.")
-    return builder(latent_dim=settings["latent_dim"], hidden_units=settings["hidden_units"],
-                   reconstruction=settings["reconstruction"])
+    return models.dense_vae(latent_dim=settings["latent_dim"], hidden_units=settings["hidden_units"],
+                            reconstruction=settings["reconstruction"])
 
 
 def _initial_weights(results_dir, settings):

@@ -28,6 +28,7 @@ def check_beta(beta):
 
 
 def check_size(name, value):
+    """Return ``value`` as an int after checking it is an integer >= 1 (not a bool)."""
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
     return int(value)
