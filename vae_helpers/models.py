@@ -15,16 +15,26 @@ PACKAGE = "vae_helpers"
 LOG_VAR_LIMIT = 30.0
 
 
+def check_number(name, value, low=0.0, low_inclusive=True):
+    """Return ``value`` as a float after checking it is finite and >= ``low`` (> if not inclusive)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {value!r}.") from None
+    ok = value >= low if low_inclusive else value > low
+    if not math.isfinite(value) or not ok:
+        sign = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be a finite number {sign} {low:g}, got {value!r}.")
+    return value
+
+
 def check_beta(beta):
     """Return ``beta`` as a float after checking it is finite and >= 0."""
     try:
-        value = float(beta)
-    except (TypeError, ValueError):
-        raise TypeError(f"beta must be a number, got {beta!r}.") from None
-    if not math.isfinite(value) or value < 0:
+        return check_number("beta", beta)
+    except ValueError:
         raise ValueError(f"beta (the KL weight) must be a finite number >= 0, got {beta!r}; "
-                         "use 0 for a plain autoencoder and 1 for the true ELBO.")
-    return value
+                         "use 0 for a plain autoencoder and 1 for the true ELBO.") from None
 
 
 def check_size(name, value):

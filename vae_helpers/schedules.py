@@ -9,21 +9,9 @@ import math
 import keras
 import numpy as np
 
-from .models import check_beta
+from .models import check_beta, check_number
 
 CYCLE_SHAPES = ("linear", "sigmoid", "cosine")
-
-
-def _number(name, value, low=0.0, low_inclusive=True):
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}.") from None
-    ok = value >= low if low_inclusive else value > low
-    if not math.isfinite(value) or not ok:
-        sign = ">=" if low_inclusive else ">"
-        raise ValueError(f"{name} must be a finite number {sign} {low:g}, got {value!r}.")
-    return value
 
 
 class Schedule:
@@ -55,8 +43,8 @@ class LinearWarmup(Schedule):
     """
 
     def __init__(self, start=10, duration=10, beta_max=1.0):
-        self.start = _number("start", start)
-        self.duration = _number("duration", duration, low=0.0, low_inclusive=False)
+        self.start = check_number("start", start)
+        self.duration = check_number("duration", duration, low=0.0, low_inclusive=False)
         self.beta_max = check_beta(beta_max)
 
     def __call__(self, t):
@@ -75,11 +63,11 @@ class Cyclical(Schedule):
     """
 
     def __init__(self, total, n_cycles=4, ratio=0.5, shape="linear", beta_max=1.0):
-        self.total = _number("total", total, low=0.0, low_inclusive=False)
+        self.total = check_number("total", total, low=0.0, low_inclusive=False)
         if not isinstance(n_cycles, (int, np.integer)) or n_cycles < 1:
             raise ValueError(f"n_cycles must be an integer >= 1, got {n_cycles!r}.")
         self.n_cycles = int(n_cycles)
-        self.ratio = _number("ratio", ratio, low=0.0, low_inclusive=False)
+        self.ratio = check_number("ratio", ratio, low=0.0, low_inclusive=False)
         if self.ratio > 1:
             raise ValueError(f"ratio must be in (0, 1], got {ratio!r}.")
         if shape not in CYCLE_SHAPES:
@@ -109,8 +97,8 @@ class Sigmoid(Schedule):
     """Logistic annealing (Bowman et al., 2016): beta_max / (1 + exp(-k (t - midpoint)))."""
 
     def __init__(self, midpoint=10, steepness=0.5, beta_max=1.0):
-        self.midpoint = _number("midpoint", midpoint)
-        self.steepness = _number("steepness", steepness, low=0.0, low_inclusive=False)
+        self.midpoint = check_number("midpoint", midpoint)
+        self.steepness = check_number("steepness", steepness, low=0.0, low_inclusive=False)
         self.beta_max = check_beta(beta_max)
 
     def __call__(self, t):

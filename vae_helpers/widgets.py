@@ -37,14 +37,17 @@ def _widgets():
     return ipywidgets if shell is not None and hasattr(shell, "kernel") else None
 
 
-def _show(widget_box, fallback_fig, widgets):
+def _show(widget_box, fallback, widgets):
+    """Display the widgets, or (where they cannot be shown) a note and ``fallback``,
+    a figure or image of the starting state."""
     from IPython.display import display
 
     if widgets is None:
         print("Interactive widgets are not available here (they need ipywidgets in a running "
               "Jupyter kernel); showing the initial state.")
-        display(fallback_fig)
-        plt.close(fallback_fig)
+        display(fallback)
+        if isinstance(fallback, plt.Figure):
+            plt.close(fallback)
         return None
     display(widget_box)
     return widget_box
@@ -143,13 +146,9 @@ def sweep_browser(models_by_c, x, labels, extent=4.0):
         pngs[c] = _png(fig)
     widgets = _widgets()
     if widgets is None:
-        from IPython.display import Image, display
+        from IPython.display import Image
 
-        first = next(iter(models_by_c))
-        print(f"Interactive widgets are not available here; showing c = {first:g} "
-              "(the grids above show every c).")
-        display(Image(pngs[first]))
-        return None
+        return _show(None, Image(pngs[next(iter(models_by_c))]), None)
     slider = widgets.SelectionSlider(options=list(models_by_c), description="c")
     image = widgets.Image(value=pngs[slider.value], format="png")
     slider.observe(lambda change: setattr(image, "value", pngs[change["new"]]), names="value")
