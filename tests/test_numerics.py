@@ -47,7 +47,10 @@ def test_nan_loss_stops_training_with_a_message():
     model = models.dense_vae(hidden_units=8)
     model.compile(optimizer="adam")
     poisoned = tf.data.Dataset.from_tensor_slices(np.full((64, 784), np.nan, "float32")).batch(32)
-    with pytest.raises(FloatingPointError, match="epoch 1, batch 1"):
+    with pytest.raises(FloatingPointError, match="nan in epoch 1;"):
+        model.fit(poisoned, epochs=3, verbose=0, shuffle=False)
+    model.compile(optimizer="adam", steps_per_execution=1)  # step by step: names the batch
+    with pytest.raises(FloatingPointError, match="nan in epoch 1, batch 1;"):
         model.fit(poisoned, epochs=3, verbose=0, shuffle=False)
 
 

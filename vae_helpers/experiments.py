@@ -9,6 +9,7 @@ interrupted one loses only the run in progress.
 import json
 import os
 import pathlib
+import shutil
 import tempfile
 import warnings
 
@@ -21,6 +22,7 @@ from tqdm.auto import tqdm
 from . import diagnostics, models
 from .config import set_seed
 from .data import check_images
+from .fused import FusedDenseVAE, RunSchedules
 from .schedules import Constant, KLScheduler
 
 DEFAULT_COEFFICIENTS = (0, 0.02, 0.1, 0.5, 1, 2, 10, 20)
@@ -36,11 +38,50 @@ class EpochProgress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        self.bar.set_postfix({k: f"{logs[k]:.1f}" for k in ("reconstruction", "kl") if k in logs})
+        keys = [k for k in ("reconstruction", "kl") if k in logs] or ["loss"]
+        self.bar.set_postfix({k: f"{logs[k]:.1f}" for k in keys if k in logs})
         self.bar.update(1)
 
     def on_train_end(self, logs=None):
         self.bar.close()
+
+
+class FusedCheckpoint(keras.callbacks.Callback):
+    """After each epoch, store a fused model's weights with its optimizer state,
+    and its history, in ``folder`` (state file last), so an interrupted fused training
+    resumes from its last finished epoch."""
+
+    def __init__(self, folder, names):
+        super().__init__()
+        self.folder, self.names = pathlib.Path(folder), list(names)
+        self.history = {}
+
+    def restore(self, model):
+        """Load a stored state for the same runs into ``model``; return the epoch
+        to start from (0 when there is none)."""
+        try:
+            state = json.loads((self.folder / "state.json").read_text())
+            if state["names"] != self.names:
+                return 0
+            model.optimizer.build(model.trainable_variables)
+            model.load_weights(self.folder / "fused.weights.h5")  # with the optimizer's state
+        except (OSError, ValueError, KeyError):
+            return 0
+        self.history = state["history"]
+        return int(state["epoch"])
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.model.save_weights(self.folder / "fused.tmp.weights.h5")
+        os.replace(self.folder / "fused.tmp.weights.h5", self.folder / "fused.weights.h5")
+        _write_json(self.folder / "state.json",
+                    {"names": self.names, "epoch": epoch + 1, "history": self.history})
+
+    def remove(self):
+        """Delete the stored state (all runs are stored as finished)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _writable_dir(results_dir):
@@ -112,6 +153,28 @@ def _initial_weights(results_dir, settings):
     return path
 
 
+def _store_result(name, run_dir, model, history, schedule, data, settings):
+    """Evaluate a trained run, then write its weights and (last) its result file."""
+    if not np.all(np.isfinite(history["loss"])):
+        raise FloatingPointError(f"run {name!r}: the loss became NaN or inf; lower the learning "
+                                 "rate or beta.")
+    model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]))
+    test = model.evaluate(data.x_test, batch_size=settings["batch_size"], verbose=0,
+                          return_dict=True)
+    n_active, variances = diagnostics.active_units(model, data.x_test)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tmp = run_dir / "model.tmp.weights.h5"
+    model.save_weights(tmp)
+    os.replace(tmp, run_dir / "model.weights.h5")
+    result = {"name": name, "schedule": repr(schedule),
+              "history": {k: [float(v) for v in vs] for k, vs in history.items()},
+              "test": {k: float(v) for k, v in test.items()},
+              "active_units": n_active, "unit_variances": variances.tolist(),
+              "kl_per_dimension": diagnostics.per_dimension_kl(model, data.x_test).tolist()}
+    _write_json(run_dir / "result.json", result)
+    return result
+
+
 def _train_run(name, run_dir, settings, data, schedule, progress):
     """Train one run from the shared initial weights and store its result."""
     set_seed(settings["seed"])  # same shuffling and noise for every run
@@ -123,39 +186,55 @@ def _train_run(name, run_dir, settings, data, schedule, progress):
         callbacks.append(EpochProgress(settings["epochs"], name))
     history = model.fit(data.x_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
                         validation_data=(data.x_test,), callbacks=callbacks, verbose=0)
-    if not np.all(np.isfinite(history.history["loss"])):
-        raise FloatingPointError(f"run {name!r}: the loss became NaN or inf; lower the learning "
-                                 "rate or beta.")
-    test = model.evaluate(data.x_test, batch_size=settings["batch_size"], verbose=0,
-                          return_dict=True)
-    n_active, variances = diagnostics.active_units(model, data.x_test)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    tmp = run_dir / "model.tmp.weights.h5"
-    model.save_weights(tmp)
-    os.replace(tmp, run_dir / "model.weights.h5")
-    result = {"name": name, "schedule": repr(schedule),
-              "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
-              "test": {k: float(v) for k, v in test.items()},
-              "active_units": n_active, "unit_variances": variances.tolist(),
-              "kl_per_dimension": diagnostics.per_dimension_kl(model, data.x_test).tolist()}
-    _write_json(run_dir / "result.json", result)
-    return result
+    return _store_result(name, run_dir, model, history.history, schedule, data, settings)
 
 
-def _run_all(results_dir, settings, data, runs, progress):
-    """Train (or load) each ``name -> schedule`` run; return their results in order."""
+def _train_fused(runs, results_dir, settings, data, progress):
+    """Train the runs (``name -> schedule``) as one ``FusedDenseVAE`` from the shared
+    initial weights, resuming from its last finished epoch; store each run's result."""
+    names = list(runs)
+    set_seed(settings["seed"])
+    initial = _build(settings)
+    initial.load_weights(_initial_weights(results_dir, settings))
+    model = FusedDenseVAE.from_vae(initial, [0.0] * len(names))
+    model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]))
+    checkpoint = FusedCheckpoint(results_dir / "fused_checkpoint", names)
+    start = checkpoint.restore(model)
+    callbacks = [RunSchedules(runs.values()), checkpoint]
+    if progress:
+        callbacks.append(EpochProgress(settings["epochs"] - start, f"{len(names)} runs fused"))
+    model.fit(data.x_train, epochs=settings["epochs"], initial_epoch=start,
+              batch_size=settings["batch_size"], validation_data=(data.x_test,),
+              callbacks=callbacks, verbose=0)
+    results = {}
+    for r, name in enumerate(names):
+        set_seed(settings["seed"])  # the same test-time noise for every run
+        results[name] = _store_result(name, results_dir / name, model.run_vae(r),
+                                      model.run_history(checkpoint.history, r), runs[name],
+                                      data, settings)
+    checkpoint.remove()
+    return results
+
+
+def _run_all(results_dir, settings, data, runs, progress, fused):
+    """Train (or load) each ``name -> schedule`` run; return their results in order.
+
+    ``fused=True`` trains the unfinished runs together as one fused model."""
     results_dir = _writable_dir(results_dir)
     check_images(data.x_train, "data.x_train", shape=(settings["input_dim"],),
                  unit_range=settings["reconstruction"] == "bernoulli")
     check_images(data.x_test, "data.x_test", shape=(settings["input_dim"],),
                  unit_range=settings["reconstruction"] == "bernoulli")
     _settings_file(results_dir, settings)
-    results = []
-    for name, schedule in tqdm(runs.items(), desc="runs", disable=not progress, unit="run"):
-        run_dir = results_dir / name
-        results.append(_finished(run_dir) or
-                       _train_run(name, run_dir, settings, data, schedule, progress))
-    return results
+    results = {name: _finished(results_dir / name) for name in runs}
+    pending = {name: runs[name] for name in runs if results[name] is None}
+    if fused and pending:
+        results.update(_train_fused(pending, results_dir, settings, data, progress))
+    else:
+        for name in tqdm(pending, desc="runs", disable=not progress, unit="run"):
+            results[name] = _train_run(name, results_dir / name, settings, data, pending[name],
+                                       progress)
+    return [results[name] for name in runs]
 
 
 def _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units, reconstruction,
@@ -174,13 +253,17 @@ def _run_name(c):
 
 
 def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, batch_size=128,
-             learning_rate=1e-3, latent_dim=2, hidden_units=512, seed=0, progress=True):
+             learning_rate=1e-3, latent_dim=2, hidden_units=512, seed=0, progress=True,
+             fused=True):
     """Train the dense VAE once per KL coefficient c, every run from the SAME
     initial weights (and the same data order and noise), and return a table of
     test results, one row per c.
 
     Finished runs are stored under ``results_dir/c=<c>/`` and skipped when the
-    sweep is called again with the same settings.
+    sweep is called again with the same settings. ``fused=True`` trains the
+    unfinished runs at once as one ``FusedDenseVAE`` (same mathematics per run,
+    shared step overhead; it resumes from its last finished epoch);
+    ``fused=False`` trains them one after another.
     """
     coefficients = list(coefficients)
     if not coefficients:
@@ -190,7 +273,7 @@ def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, ba
         raise ValueError(f"coefficients {coefficients} has repeated values; list each c once.")
     settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
                          "bernoulli", seed)
-    results = _run_all(results_dir, settings, data, runs, progress)
+    results = _run_all(results_dir, settings, data, runs, progress, fused)
     return pd.DataFrame({
         "c": [float(c) for c in coefficients],
         "test_total": [r["test"]["loss"] for r in results],
@@ -202,7 +285,7 @@ def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, ba
 
 def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128,
                          learning_rate=1e-3, latent_dim=16, hidden_units=512,
-                         reconstruction="gaussian", seed=0, progress=True):
+                         reconstruction="gaussian", seed=0, progress=True, fused=False):
     """Train one dense VAE per KL schedule (``name -> schedule``, per epoch) from
     the same initial weights; return ``name -> stored result`` (history with the
     beta of each epoch, test terms, active units, per-dimension KL)."""
@@ -213,7 +296,7 @@ def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128
             raise ValueError(f"schedule name {name!r} must be a plain folder name.")
     settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
                          reconstruction, seed)
-    results = _run_all(results_dir, settings, data, dict(schedules), progress)
+    results = _run_all(results_dir, settings, data, dict(schedules), progress, fused)
     return dict(zip(schedules, results))
 
 

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from . import losses
+from . import losses, training
 from .data import check_images
 
 PACKAGE = "vae_helpers"
@@ -175,14 +175,80 @@ class NaNGuard(keras.callbacks.Callback):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             self.model.stop_training = True
+            # with several steps per call, ``batch`` is only the last step of the call
+            where = f", batch {batch + 1}" if self.model.steps_per_execution == 1 else ""
             raise FloatingPointError(
-                f"the loss became {float(loss)} at epoch {self.epoch + 1}, batch {batch + 1}; "
+                f"the loss became {float(loss)} in epoch {self.epoch + 1}{where}; "
                 "training stopped. Check the inputs for NaN/inf, lower the learning rate, or "
                 "use a smaller beta.")
 
 
+class FastFitMixin:
+    """``compile``/``fit``/``evaluate`` for the project's models: input checks, fast
+    defaults (``vae_helpers.training``) and a ``NaNGuard``. The model defines
+    ``input_shape_per_example`` and ``reconstruction``."""
+
+    def _check_inputs(self, x, name):
+        if isinstance(x, (np.ndarray, list, tuple)):
+            return check_images(x, name=name, shape=self.input_shape_per_example,
+                                unit_range=self.reconstruction == "bernoulli")
+        return x
+
+    def compile(self, optimizer="adam", steps_per_execution=None, jit_compile=None, **kwargs):
+        """``keras.Model.compile`` with fast defaults: 32 steps per call, and XLA
+        for dense models on TensorFlow (see ``vae_helpers.training``)."""
+        steps, jit = training.compile_defaults(self, steps_per_execution, jit_compile)
+        super().compile(optimizer=optimizer, steps_per_execution=steps, jit_compile=jit, **kwargs)
+
+    def compile_from_config(self, config):
+        """Compile a loaded model with its saved settings."""
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        self.optimizer.build(self.trainable_variables)
+
+    def _array_dataset(self, x, batch_size, shuffle):
+        """``(data, batch_size, shuffle)`` for ``super().fit``: numpy arrays become a
+        shuffled ``tf.data`` pipeline on TensorFlow, anything else passes through."""
+        if isinstance(x, np.ndarray) and training.backend_is_tensorflow():
+            return training.array_dataset(x, batch_size or 32, shuffle), None, False
+        return x, batch_size, shuffle
+
+    def fit(self, x=None, y=None, batch_size=None, validation_data=None, callbacks=None,
+            shuffle=True, **kwargs):
+        """``keras.Model.fit`` after checking ``x`` (and ``validation_data``) are valid
+        images; numpy arrays are fed through a fast in-memory ``tf.data`` pipeline.
+        A NaN or inf loss stops training with a ``FloatingPointError``."""
+        x = self._check_inputs(x, "x")
+        if isinstance(validation_data, tuple):
+            validation_data = (self._check_inputs(validation_data[0], "validation_data[0]"),
+                               *validation_data[1:])
+        elif isinstance(validation_data, np.ndarray):
+            validation_data = (self._check_inputs(validation_data, "validation_data"),)
+        if y is None:
+            if validation_data is not None and len(validation_data) == 1:
+                val_batch = kwargs.pop("validation_batch_size", None) or batch_size
+                validation_data = self._array_dataset(validation_data[0], val_batch, False)[0]
+            x, batch_size, shuffle = self._array_dataset(x, batch_size, shuffle)
+        callbacks = list(callbacks or [])
+        if not any(isinstance(c, NaNGuard) for c in callbacks):
+            callbacks.append(NaNGuard())
+        every_step = any(getattr(c, "needs_every_step", False) for c in callbacks)
+        saved_steps = self.steps_per_execution
+        if every_step and saved_steps > 1:  # per-step callbacks must see each step
+            self.steps_per_execution, self.train_function = 1, None
+        try:
+            return super().fit(x, y, batch_size=batch_size, validation_data=validation_data,
+                               callbacks=callbacks, shuffle=shuffle, **kwargs)
+        finally:
+            if self.steps_per_execution != saved_steps:
+                self.steps_per_execution, self.train_function = saved_steps, None
+
+    def evaluate(self, x=None, y=None, **kwargs):
+        """``keras.Model.evaluate`` after checking ``x``."""
+        return super().evaluate(self._check_inputs(x, "x"), y, **kwargs)
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class VAE(keras.Model):
+class VAE(FastFitMixin, keras.Model):
     """A VAE trained on ``reconstruction + beta * kl`` (nats per example).
 
     ``beta`` is a non-trainable variable: ``model.set_beta(v)`` (or a
@@ -231,30 +297,6 @@ class VAE(keras.Model):
         self.reconstruction_tracker.update_state(recon, sample_weight=batch)
         self.kl_tracker.update_state(kl, sample_weight=batch)
         return total
-
-    def _check_inputs(self, x, name):
-        if isinstance(x, (np.ndarray, list, tuple)):
-            return check_images(x, name=name, shape=self.input_shape_per_example,
-                                unit_range=self.reconstruction == "bernoulli")
-        return x
-
-    def fit(self, x=None, y=None, validation_data=None, callbacks=None, **kwargs):
-        """``keras.Model.fit`` after checking ``x`` (and ``validation_data``) are valid
-        images; a NaN or inf loss stops training with a ``FloatingPointError``."""
-        x = self._check_inputs(x, "x")
-        if isinstance(validation_data, tuple):
-            validation_data = (self._check_inputs(validation_data[0], "validation_data[0]"),
-                               *validation_data[1:])
-        elif isinstance(validation_data, np.ndarray):
-            validation_data = (self._check_inputs(validation_data, "validation_data"),)
-        callbacks = list(callbacks or [])
-        if not any(isinstance(c, NaNGuard) for c in callbacks):
-            callbacks.append(NaNGuard())
-        return super().fit(x, y, validation_data=validation_data, callbacks=callbacks, **kwargs)
-
-    def evaluate(self, x=None, y=None, **kwargs):
-        """``keras.Model.evaluate`` after checking ``x``."""
-        return super().evaluate(self._check_inputs(x, "x"), y, **kwargs)
 
     def encode(self, x, batch_size=4096):
         """Return ``(z_mean, z_log_var)`` as numpy arrays for images ``x``."""

@@ -120,6 +120,7 @@ class KLScheduler(keras.callbacks.Callback):
         if per not in ("epoch", "step"):
             raise ValueError(f"per must be 'epoch' or 'step', got {per!r}.")
         self.schedule, self.per = schedule, per
+        self.needs_every_step = per == "step"  # VAE.fit then runs one step per call
         self.step = 0
 
     def _set(self, t):
