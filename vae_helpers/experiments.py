@@ -153,14 +153,11 @@ def _initial_weights(results_dir, settings):
     return path
 
 
-def _store_result(name, run_dir, model, history, schedule, data, settings):
-    """Evaluate a trained run, then write its weights and (last) its result file."""
+def _store_result(name, run_dir, model, history, test, schedule, data):
+    """Write a trained run's weights and then its result file (test terms ``test``)."""
     if not np.all(np.isfinite(history["loss"])):
         raise FloatingPointError(f"run {name!r}: the loss became NaN or inf; lower the learning "
                                  "rate or beta.")
-    model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]))
-    test = model.evaluate(data.x_test, batch_size=settings["batch_size"], verbose=0,
-                          return_dict=True)
     n_active, variances = diagnostics.active_units(model, data.x_test)
     run_dir.mkdir(parents=True, exist_ok=True)
     tmp = run_dir / "model.tmp.weights.h5"
@@ -186,7 +183,9 @@ def _train_run(name, run_dir, settings, data, schedule, progress):
         callbacks.append(EpochProgress(settings["epochs"], name))
     history = model.fit(data.x_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
                         validation_data=(data.x_test,), callbacks=callbacks, verbose=0)
-    return _store_result(name, run_dir, model, history.history, schedule, data, settings)
+    test = model.evaluate(data.x_test, batch_size=settings["batch_size"], verbose=0,
+                          return_dict=True)
+    return _store_result(name, run_dir, model, history.history, test, schedule, data)
 
 
 def _train_fused(runs, results_dir, settings, data, progress):
@@ -206,12 +205,16 @@ def _train_fused(runs, results_dir, settings, data, progress):
     model.fit(data.x_train, epochs=settings["epochs"], initial_epoch=start,
               batch_size=settings["batch_size"], validation_data=(data.x_test,),
               callbacks=callbacks, verbose=0)
+    betas = keras.ops.convert_to_numpy(model.beta).tolist()
+    test = model.evaluate(data.x_test, batch_size=settings["batch_size"], verbose=0,
+                          return_dict=True)  # every run at once, with the same noise
     results = {}
     for r, name in enumerate(names):
-        set_seed(settings["seed"])  # the same test-time noise for every run
+        run_test = {"loss": test[f"reconstruction_{r}"] + betas[r] * test[f"kl_{r}"],
+                    "reconstruction": test[f"reconstruction_{r}"], "kl": test[f"kl_{r}"]}
         results[name] = _store_result(name, results_dir / name, model.run_vae(r),
-                                      model.run_history(checkpoint.history, r), runs[name],
-                                      data, settings)
+                                      model.run_history(checkpoint.history, r), run_test,
+                                      runs[name], data)
     checkpoint.remove()
     return results
 
@@ -285,10 +288,11 @@ def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, ba
 
 def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128,
                          learning_rate=1e-3, latent_dim=16, hidden_units=512,
-                         reconstruction="gaussian", seed=0, progress=True, fused=False):
+                         reconstruction="gaussian", seed=0, progress=True, fused=True):
     """Train one dense VAE per KL schedule (``name -> schedule``, per epoch) from
     the same initial weights; return ``name -> stored result`` (history with the
-    beta of each epoch, test terms, active units, per-dimension KL)."""
+    beta of each epoch, test terms, active units, per-dimension KL). ``fused``
+    as in ``kl_sweep``."""
     if not schedules:
         raise ValueError("schedules is empty; pass e.g. {'constant': Constant(1.0)}.")
     for name in schedules:
