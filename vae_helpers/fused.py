@@ -14,9 +14,6 @@ from keras import ops
 
 from . import losses, models
 
-PACKAGE = "vae_helpers"
-
-
 def _hidden_layers(part):
     """The hidden Dense layers of a dense encoder or decoder, input to output."""
     heads = ("z_mean", "z_log_var", "x_hat")
@@ -24,7 +21,6 @@ def _hidden_layers(part):
             if isinstance(layer, keras.layers.Dense) and layer.name not in heads]
 
 
-@keras.saving.register_keras_serializable(package=PACKAGE)
 class FusedDenseVAE(models.FastFitMixin, keras.Model):
     """``len(betas)`` dense VAEs (``input_dim``-``hidden_units``-``latent_dim``) in one model.
 
@@ -39,7 +35,7 @@ class FusedDenseVAE(models.FastFitMixin, keras.Model):
         betas = [models.check_beta(b) for b in np.ravel(betas)]
         if not betas:
             raise ValueError("betas is empty; pass one KL weight per run.")
-        self.runs, self.seed = len(betas), seed
+        self.runs = len(betas)
         self.input_dim = models.check_size("input_dim", input_dim)
         self.hidden_units = models._units("hidden_units", hidden_units)
         self.latent_dim = models.check_size("latent_dim", latent_dim)
@@ -186,12 +182,6 @@ class FusedDenseVAE(models.FastFitMixin, keras.Model):
         if len(beta):
             out["beta"] = beta.tolist()
         return out
-
-    def get_config(self):
-        return {**super().get_config(), "betas": ops.convert_to_numpy(self.beta).tolist(),
-                "input_dim": self.input_dim, "hidden_units": list(self.hidden_units),
-                "latent_dim": self.latent_dim, "reconstruction": self.reconstruction,
-                "seed": self.seed}
 
 
 class RunSchedules(keras.callbacks.Callback):
