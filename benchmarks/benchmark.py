@@ -77,12 +77,8 @@ def _model(kind, style):
         parts = models.dense_encoder(), models.dense_decoder()
     else:
         parts = models.conv_encoder(), models.conv_decoder()
-    if style == "baseline":
-        model = _keras_io_vae(*parts)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    else:
-        model = models.VAE(*parts)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    model = _keras_io_vae(*parts) if style == "baseline" else models.VAE(*parts)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
     return model, parts
 
 

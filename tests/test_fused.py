@@ -93,6 +93,8 @@ def test_fit_logs_each_run_and_run_history_rebuilds_the_loss(unit_images):
     np.testing.assert_allclose(one["loss"], np.add(one["reconstruction"],
                                                    np.multiply(one["beta"], one["kl"])))
     assert len(one["val_kl"]) == 2
+    test = model.run_test(model.evaluate(unit_images, verbose=0, return_dict=True), 1)
+    assert test["loss"] == pytest.approx(test["reconstruction"] + 0.5 * test["kl"])
 
 
 def test_bad_fused_inputs_are_named():

@@ -2,8 +2,10 @@
 
 Each finished run is written to its own folder under ``results_dir``
 (``result.json`` and ``model.weights.h5``, each written to a temporary file
-and renamed), so calling the experiment again skips finished runs and an
-interrupted one loses only the run in progress.
+and renamed), so calling the experiment again skips finished runs. Runs
+trained fused are also checkpointed after every epoch, so an interrupted
+experiment loses at most the epoch in progress (sequentially: the run in
+progress).
 """
 
 import json
@@ -205,16 +207,13 @@ def _train_fused(runs, results_dir, settings, data, progress):
     model.fit(data.x_train, epochs=settings["epochs"], initial_epoch=start,
               batch_size=settings["batch_size"], validation_data=(data.x_test,),
               callbacks=callbacks, verbose=0)
-    betas = keras.ops.convert_to_numpy(model.beta).tolist()
     test = model.evaluate(data.x_test, batch_size=settings["batch_size"], verbose=0,
                           return_dict=True)  # every run at once, with the same noise
     results = {}
     for r, name in enumerate(names):
-        run_test = {"loss": test[f"reconstruction_{r}"] + betas[r] * test[f"kl_{r}"],
-                    "reconstruction": test[f"reconstruction_{r}"], "kl": test[f"kl_{r}"]}
         results[name] = _store_result(name, results_dir / name, model.run_vae(r),
-                                      model.run_history(checkpoint.history, r), run_test,
-                                      runs[name], data)
+                                      model.run_history(checkpoint.history, r),
+                                      model.run_test(test, r), runs[name], data)
     checkpoint.remove()
     return results
 

@@ -183,6 +183,13 @@ class FusedDenseVAE(models.FastFitMixin, keras.Model):
             out["beta"] = beta.tolist()
         return out
 
+    def run_test(self, logs, run):
+        """``loss``/``reconstruction``/``kl`` of one run from a fused ``evaluate``
+        result (``return_dict=True``), with the run's current beta."""
+        beta = float(ops.convert_to_numpy(self.beta)[run])
+        recon, kl = logs[f"reconstruction_{run}"], logs[f"kl_{run}"]
+        return {"loss": recon + beta * kl, "reconstruction": recon, "kl": kl}
+
 
 class RunSchedules(keras.callbacks.Callback):
     """Set each run's beta from its own schedule before each epoch; log ``beta_r``."""
