@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from vae_helpers import data, diagnostics, experiments, losses, models, plotting, schedules
-from vae_helpers.checks import monte_carlo_z
-from vae_helpers.data import MNIST, check_images, check_labels, load_mnist
+from vae_helpers import (data, diagnostics, experiments, losses, models, plotting, prediction, schedules,
+                         training)
+from vae_helpers.diagnostics import monte_carlo_z
+from vae_helpers.data import MNIST, load_mnist
+from vae_helpers.validation import check_beta, check_images, check_labels
 from vae_helpers.toy_models import LinearGaussian
 
 CLEAR_ERRORS = (ValueError, TypeError, FileNotFoundError)
@@ -23,10 +25,12 @@ def _vae(**kwargs):
     return models.dense_vae(hidden_units=8, **kwargs)
 
 
-def _fit(x, **kwargs):
+def _fit(x, steps=1, shape=(784,), **kwargs):
+    """Train as the notebooks do: the checked input pipeline, then Keras' own fit."""
     model = _vae()
-    model.compile(optimizer="adam")
-    return model.fit(x, epochs=1, verbose=0, **kwargs)
+    model.compile(optimizer="adam", steps_per_execution=steps)
+    return model.fit(training.array_dataset(x, 2, shape=shape), epochs=1, verbose=0,
+                     shuffle=False, **kwargs)
 
 
 def _tiny_data(x_train=ONES, y=np.zeros(2, int)):
@@ -59,12 +63,14 @@ BATTERY = [
     ("complex images", lambda p: _fit(np.zeros((2, 784), complex)), TypeError, "numeric"),
     ("object images", lambda p: _fit(np.array([[None] * 784])), TypeError, "numeric"),
     ("scalar images", lambda p: check_images(3.0), ValueError, "empty"),
-    ("bad validation images", lambda p: _fit(ONES, validation_data=(np.full((2, 784), 2.0),)), ValueError,
-     "validation_data"),
-    ("evaluate on NaN", lambda p: _vae().evaluate(np.full((2, 784), np.nan), verbose=0), ValueError, "NaN"),
-    ("encode wrong shape", lambda p: _vae().encode(np.zeros((2, 5))), ValueError, "expects"),
-    ("decode wrong latent size", lambda p: _vae().decode(np.zeros((2, 3))), ValueError, "(n, 2)"),
-    ("decode NaN latent", lambda p: _vae().decode(np.full((2, 2), np.nan)), ValueError, "NaN"),
+    ("bad validation images", lambda p: _fit(ONES, validation_data=training.array_dataset(
+        np.full((2, 784), 2.0))), ValueError, "[0, 1]"),
+    ("zero batch size", lambda p: training.array_dataset(ONES, 0), ValueError, "batch_size"),
+    ("wrong shape in stock fit", lambda p: _fit(np.zeros((4, 28, 28)), shape=None), ValueError,
+     "incompatible"),
+    ("encode wrong shape", lambda p: prediction.encode(_vae(), np.zeros((2, 5))), ValueError, "expects"),
+    ("decode wrong latent size", lambda p: prediction.decode(_vae(), np.zeros((2, 3))), ValueError, "(n, 2)"),
+    ("decode NaN latent", lambda p: prediction.decode(_vae(), np.full((2, 2), np.nan)), ValueError, "NaN"),
     # labels
     ("too many labels", lambda p: check_labels([1, 2, 3], 2), ValueError, "one integer label"),
     ("2-D labels", lambda p: check_labels(np.zeros((2, 2), int), 2), ValueError, "one integer label"),
@@ -77,7 +83,10 @@ BATTERY = [
     ("inf beta", lambda p: _vae(beta=float("inf")), ValueError, "beta"),
     ("string beta", lambda p: _vae(beta="big"), TypeError, "beta"),
     ("None beta", lambda p: _vae(beta=None), TypeError, "beta"),
-    ("set_beta negative", lambda p: _vae().set_beta(-0.1), ValueError, "beta"),
+    ("schedule giving a negative beta", lambda p: _fit(ONES, callbacks=[
+        schedules.KLScheduler(lambda t: -0.1)]), ValueError, "schedule(0)"),
+    ("per-step schedule, 32 steps per call", lambda p: _fit(ONES, steps=32, callbacks=[
+        schedules.KLScheduler(lambda t: 1.0, per="step")]), ValueError, "steps_per_execution=1"),
     ("latent size 0", lambda p: models.dense_encoder(latent_dim=0), ValueError, "latent_dim"),
     ("latent size -2", lambda p: models.dense_decoder(latent_dim=-2), ValueError, "latent_dim"),
     ("latent size 1.5", lambda p: models.conv_decoder(latent_dim=1.5), ValueError, "latent_dim"),
@@ -148,7 +157,7 @@ BATTERY = [
     # experiments
     ("sweep without coefficients", lambda p: _sweep(p, coefficients=[]), ValueError, "coefficients"),
     ("sweep with repeated c", lambda p: _sweep(p, coefficients=[1, 1.0]), ValueError, "repeated"),
-    ("sweep with negative c", lambda p: _sweep(p, coefficients=[-1]), ValueError, "beta"),
+    ("sweep with negative c", lambda p: _sweep(p, coefficients=[-1]), ValueError, "coefficient c"),
     ("sweep with 0 epochs", lambda p: _sweep(p, epochs=0), ValueError, "epochs"),
     ("sweep with batch size 0", lambda p: _sweep(p, batch_size=0), ValueError, "batch_size"),
     ("sweep on raw bytes", lambda p: _sweep(p, data=_tiny_data(ONES * 255)), ValueError, "255"),
@@ -230,4 +239,4 @@ def test_any_wrong_example_shape_is_rejected(shape):
 @given(st.one_of(st.floats(max_value=-1e-9), st.just(math.nan), st.just(math.inf)))
 def test_any_negative_or_non_finite_beta_is_rejected(beta):
     with pytest.raises(ValueError, match="beta"):
-        models.check_beta(beta)
+        check_beta(beta)

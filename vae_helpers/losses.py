@@ -11,6 +11,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from .validation import check_beta, check_choice, check_size
+
 REDUCTIONS = ("sum", "mean", "none")
 RECONSTRUCTIONS = ("bernoulli", "gaussian")
 # Probabilities are clipped to [EPS, 1 - EPS] before taking logs (as Keras' BCE does).
@@ -22,11 +24,6 @@ def _check_same_shape(**arrays):
     if len(set(shapes.values())) > 1:
         raise ValueError(f"shapes do not match: {shapes}; pass arrays of one shape "
                          "(one value per data or latent dimension).")
-
-
-def _check_reduction(reduction):
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}.")
 
 
 def _check_finite(arrays):
@@ -61,7 +58,7 @@ def kl_standard_normal(mean, log_var, reduction="sum"):
     ``reduction="sum"`` adds the dimensions of each example (the VAE's KL term),
     ``"none"`` keeps them (per-dimension KL).
     """
-    _check_reduction(reduction)
+    check_choice("reduction", reduction, REDUCTIONS)
     _check_same_shape(mean=mean, log_var=log_var)
     _check_finite({"mean": mean, "log_var": log_var})
     mean, log_var = _tensors(mean, log_var)
@@ -74,7 +71,7 @@ def kl_gaussian(mean_q, log_var_q, mean_p, log_var_p, reduction="sum"):
 
     Per dimension: ``0.5 * (log_var_p - log_var_q + (var_q + (mean_q - mean_p)**2) / var_p - 1)``.
     """
-    _check_reduction(reduction)
+    check_choice("reduction", reduction, REDUCTIONS)
     _check_same_shape(mean_q=mean_q, log_var_q=log_var_q, mean_p=mean_p, log_var_p=log_var_p)
     _check_finite({"mean_q": mean_q, "log_var_q": log_var_q, "mean_p": mean_p, "log_var_p": log_var_p})
     mean_q, log_var_q, mean_p, log_var_p = _tensors(mean_q, log_var_q, mean_p, log_var_p)
@@ -96,7 +93,7 @@ def kl_monte_carlo(mean_q, log_var_q, mean_p=0.0, log_var_p=0.0, n_samples=10_00
     Draws ``n_samples`` z ~ q and averages log q(z) - log p(z) summed over
     dimensions. Returns ``(estimate, standard_error)`` as floats.
     """
-    if not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
+    if check_size("n_samples", n_samples) < 2:
         raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}.")
     mean_q, log_var_q = np.atleast_1d(mean_q).astype("float64"), np.atleast_1d(log_var_q)
     _check_same_shape(mean_q=mean_q, log_var_q=log_var_q)
@@ -115,7 +112,7 @@ def bernoulli_nll(x, probs, reduction="sum"):
     ``"sum"`` adds the pixels of each example (nats per image), ``"mean"``
     averages them (what ``keras.losses.binary_crossentropy`` returns).
     """
-    _check_reduction(reduction)
+    check_choice("reduction", reduction, REDUCTIONS)
     _check_same_shape(x=x, probs=probs)
     _check_finite({"x": x, "probs": probs})
     x, probs = _tensors(x, probs)
@@ -129,7 +126,7 @@ def gaussian_nll(x, mean, variance=1.0, reduction="sum"):
 
     Per pixel: ``0.5 * log(2 pi variance) + (x - mean)**2 / (2 variance)``.
     """
-    _check_reduction(reduction)
+    check_choice("reduction", reduction, REDUCTIONS)
     _check_same_shape(x=x, mean=mean)
     _check_finite({"x": x, "mean": mean, "variance": variance})
     if np.any(np.asarray(variance) <= 0):
@@ -142,7 +139,7 @@ def gaussian_nll(x, mean, variance=1.0, reduction="sum"):
 
 def squared_error(x, x_hat, reduction="sum"):
     """``(x - x_hat)**2`` summed (m * MSE) or averaged (MSE) per example."""
-    _check_reduction(reduction)
+    check_choice("reduction", reduction, REDUCTIONS)
     _check_same_shape(x=x, x_hat=x_hat)
     _check_finite({"x": x, "x_hat": x_hat})
     x, x_hat = _tensors(x, x_hat)
@@ -155,19 +152,19 @@ def reconstruction_loss(x, x_hat, kind="bernoulli"):
     ``"bernoulli"``: Bernoulli NLL (BCE * m); ``"gaussian"``: squared error
     (MSE * m), the Gaussian NLL with variance 1/2 up to a constant.
     """
-    if kind == "bernoulli":
+    if check_choice("reconstruction", kind, RECONSTRUCTIONS) == "bernoulli":
         return bernoulli_nll(x, x_hat, reduction="sum")
-    if kind == "gaussian":
-        return squared_error(x, x_hat, reduction="sum")
-    raise ValueError(f"reconstruction must be one of {RECONSTRUCTIONS}, got {kind!r}.")
+    return squared_error(x, x_hat, reduction="sum")
 
 
 def vae_loss(x, x_hat, z_mean, z_log_var, beta=1.0, reconstruction="bernoulli"):
     """The (beta-weighted) negative ELBO averaged over the batch.
 
     Returns ``(total, reconstruction, kl)``, each a scalar in nats per example:
-    ``total = reconstruction + beta * kl``.
+    ``total = reconstruction + beta * kl``, the one place the package forms it.
     """
+    if not ops.is_tensor(beta) and not isinstance(beta, keras.Variable):
+        beta = check_beta(beta)
     recon = ops.mean(reconstruction_loss(x, x_hat, reconstruction))
     kl = ops.mean(kl_standard_normal(z_mean, z_log_var))
     return recon + beta * kl, recon, kl

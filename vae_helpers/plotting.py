@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .models import predict_in_chunks
+from .prediction import encode, predict_in_chunks
 
 DIGIT_CMAP = "tab10"
 
@@ -147,7 +147,7 @@ def plot_sweep_scatters(models_by_c, x, labels, extent=4.0, columns=4):
     """One latent scatter per KL coefficient (``{c: model}``), on shared axes."""
     fig, axes = _panel_grid(len(models_by_c), columns)
     for ax, (c, model) in zip(axes, models_by_c.items()):
-        z_mean, _ = model.encode(x)
+        z_mean, _ = encode(model, x)
         outside = np.mean(np.abs(z_mean).max(axis=1) > extent)
         plot_latent_scatter(z_mean, labels, ax=ax, extent=extent, colorbar=False,
                             title=f"c = {c:g}" + (f" ({outside:.0%} outside)" if outside else ""))

@@ -9,9 +9,14 @@ import math
 import keras
 import numpy as np
 
-from .models import check_beta, check_number
+from .validation import check_beta, check_choice, check_number, check_size
 
 CYCLE_SHAPES = ("linear", "sigmoid", "cosine")
+
+
+def _logistic(a):
+    """1 / (1 + exp(-a)), written with tanh so that no argument overflows."""
+    return 0.5 * (1.0 + math.tanh(0.5 * a))
 
 
 class Schedule:
@@ -64,15 +69,11 @@ class Cyclical(Schedule):
 
     def __init__(self, total, n_cycles=4, ratio=0.5, shape="linear", beta_max=1.0):
         self.total = check_number("total", total, low=0.0, low_inclusive=False)
-        if not isinstance(n_cycles, (int, np.integer)) or n_cycles < 1:
-            raise ValueError(f"n_cycles must be an integer >= 1, got {n_cycles!r}.")
-        self.n_cycles = int(n_cycles)
+        self.n_cycles = check_size("n_cycles", n_cycles)
         self.ratio = check_number("ratio", ratio, low=0.0, low_inclusive=False)
         if self.ratio > 1:
             raise ValueError(f"ratio must be in (0, 1], got {ratio!r}.")
-        if shape not in CYCLE_SHAPES:
-            raise ValueError(f"shape must be one of {CYCLE_SHAPES}, got {shape!r}.")
-        self.shape = shape
+        self.shape = check_choice("shape", shape, CYCLE_SHAPES)
         self.beta_max = check_beta(beta_max)
 
     def __call__(self, t):
@@ -82,7 +83,7 @@ class Cyclical(Schedule):
             return self.beta_max
         x = tau / self.ratio                 # position in the ramp, in [0, 1)
         if self.shape == "sigmoid":
-            ramp = 1.0 / (1.0 + math.exp(-12.0 * (x - 0.5)))
+            ramp = _logistic(12.0 * (x - 0.5))
         elif self.shape == "cosine":
             ramp = 0.5 * (1.0 - math.cos(math.pi * x))
         else:
@@ -102,7 +103,7 @@ class Sigmoid(Schedule):
         self.beta_max = check_beta(beta_max)
 
     def __call__(self, t):
-        return self.beta_max / (1.0 + math.exp(-self.steepness * (t - self.midpoint)))
+        return self.beta_max * _logistic(self.steepness * (t - self.midpoint))
 
     def __repr__(self):
         return f"sigmoid(midpoint={self.midpoint:g}, steepness={self.steepness:g})"
@@ -111,20 +112,28 @@ class Sigmoid(Schedule):
 class KLScheduler(keras.callbacks.Callback):
     """Set ``model.beta`` from a schedule before each epoch (``per="epoch"``) or
     each training step (``per="step"``), and log the epoch's last value as
-    ``beta`` in the history."""
+    ``beta`` in the history.
+
+    Per-step updates need the model compiled with ``steps_per_execution=1``:
+    with more steps per call, Keras calls batch callbacks once per call.
+    """
 
     def __init__(self, schedule, per="epoch"):
         super().__init__()
         if not callable(schedule):
             raise TypeError(f"schedule must be callable (e.g. LinearWarmup()), got {schedule!r}.")
-        if per not in ("epoch", "step"):
-            raise ValueError(f"per must be 'epoch' or 'step', got {per!r}.")
-        self.schedule, self.per = schedule, per
-        self.needs_every_step = per == "step"  # VAE.fit then runs one step per call
+        self.schedule, self.per = schedule, check_choice("per", per, ("epoch", "step"))
         self.step = 0
 
     def _set(self, t):
-        self.model.set_beta(self.schedule(t))
+        self.model.beta.assign(check_beta(self.schedule(t), name=f"schedule({t})"))
+
+    def on_train_begin(self, logs=None):
+        steps = getattr(self.model, "steps_per_execution", 1)
+        if self.per == "step" and steps != 1:
+            raise ValueError(f"a per-step KL schedule needs one step per call, but the model "
+                             f"was compiled with steps_per_execution={steps}; compile it with "
+                             "steps_per_execution=1, or use per='epoch'.")
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.per == "epoch":

@@ -1,17 +1,21 @@
-"""What makes training fast: the input pipeline, compile defaults, the device in use.
+"""What makes training fast, in Keras' own idiom: a ``tf.data`` pipeline to pass
+to ``fit``, the compile settings, a NaN guard callback, the device in use.
 
-Measured on a 2-core CPU (``benchmarks/``): feeding ``fit`` through a
-``tf.data`` pipeline that gathers batches from the numpy array (autotuning
-off, so no epoch waits for the autotune thread to stop), running 32 steps per
-call and compiling the dense model with XLA made a dense epoch 1.9x faster
-than ``fit`` on numpy arrays with Keras' defaults. XLA made the conv model
-slower on a CPU, so there Keras decides (XLA on a GPU only).
+Measured on a 2-core CPU (``benchmarks/``): feeding ``fit`` through
+``array_dataset`` (batches gathered from the numpy array, autotuning off, so
+no epoch waits for the autotune thread to stop), running 32 steps per call
+(``steps_per_execution=32``) and compiling the dense model with XLA
+(``jit_compile=True``) trains a dense epoch faster than ``fit`` on numpy
+arrays with Keras' defaults. XLA made the conv model slower on a CPU, so
+there Keras decides (``"auto"``: XLA on a GPU only).
 """
 
+import math
 import os
 
 import keras
-import numpy as np
+
+from .validation import check_images, check_size
 
 # Steps run per call of the compiled train function: per-batch Python work
 # (callbacks, logs) then happens once every this many steps.
@@ -23,13 +27,20 @@ def backend_is_tensorflow():
     return keras.backend.backend() == "tensorflow"
 
 
-def array_dataset(x, batch_size=32, shuffle=True):
-    """A ``tf.data`` pipeline of batches of the numpy array ``x``.
+def array_dataset(x, batch_size=128, shuffle=True, unit_range=True, shape=None):
+    """Batches of the images ``x`` to pass to ``fit``/``evaluate``: a ``tf.data``
+    pipeline on TensorFlow, the checked array itself on other backends.
 
-    Indices are shuffled each epoch and each batch is gathered from ``x``
-    itself in the pipeline's background thread: no copy of the data is made
-    (on 60,000 images a copy takes 188 MB), and the last batch may be smaller.
+    ``x`` is checked first (numeric, finite, in [0, 1] with ``unit_range``, and
+    each example of ``shape`` if given).
+    Indices are shuffled each epoch and each batch is gathered from ``x`` in
+    the pipeline's background thread: no copy of the data is made (on 60,000
+    images a copy takes 188 MB); the last batch may be smaller.
     """
+    x = check_images(x, "x", shape=shape, unit_range=unit_range)
+    batch_size = check_size("batch_size", batch_size)
+    if not backend_is_tensorflow():
+        return x
     import tensorflow as tf
 
     def gather(indices):
@@ -37,7 +48,6 @@ def array_dataset(x, batch_size=32, shuffle=True):
         batch.set_shape((None, *x.shape[1:]))
         return batch
 
-    x = np.asarray(x, dtype="float32")
     indices = tf.data.Dataset.range(len(x))
     if shuffle:
         indices = indices.shuffle(len(x), reshuffle_each_iteration=True)
@@ -47,17 +57,36 @@ def array_dataset(x, batch_size=32, shuffle=True):
     return dataset.with_options(options)
 
 
-def compile_defaults(model, steps_per_execution=None, jit_compile=None):
-    """``(steps_per_execution, jit_compile)`` for ``model``: 32 steps a call; XLA
-    for dense models on TensorFlow, Keras' own choice ("auto": XLA on a GPU, not
-    on a CPU) for conv models and other backends."""
-    if steps_per_execution is None:
-        steps_per_execution = STEPS_PER_EXECUTION
-    if jit_compile is None:
-        has_conv = any(isinstance(layer, keras.layers.Conv2D | keras.layers.Conv2DTranspose)
-                       for layer in model._flatten_layers())
-        jit_compile = True if backend_is_tensorflow() and not has_conv else "auto"
-    return steps_per_execution, jit_compile
+def compile_settings(model):
+    """``steps_per_execution`` and ``jit_compile`` for ``model.compile``: 32 steps a
+    call; XLA for dense models on TensorFlow, Keras' own choice ("auto") for conv
+    models and other backends."""
+    has_conv = any(isinstance(layer, keras.layers.Conv2D | keras.layers.Conv2DTranspose)
+                   for layer in model._flatten_layers())
+    jit = True if backend_is_tensorflow() and not has_conv else "auto"
+    return {"steps_per_execution": STEPS_PER_EXECUTION, "jit_compile": jit}
+
+
+class NaNGuard(keras.callbacks.Callback):
+    """Stop training with a clear error as soon as the loss is NaN or inf."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.model.stop_training = True
+            # with several steps per call, ``batch`` is only the last step of the call
+            where = f", batch {batch + 1}" if self.model.steps_per_execution == 1 else ""
+            raise FloatingPointError(
+                f"the loss became {float(loss)} in epoch {self.epoch + 1}{where}; "
+                "training stopped. Check the inputs for NaN/inf, lower the learning rate, or "
+                "use a smaller beta.")
 
 
 def device_report():

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import plotting
+from .prediction import decode, encode
 from .schedules import CYCLE_SHAPES, Cyclical, LinearWarmup
 
 
@@ -56,7 +57,7 @@ def _show(widget_box, fallback, widgets):
 def latent_explorer(model, x, labels, extent=3.0):
     """Two sliders for a latent point z: where z sits on the scatter of encoder
     means (left) and the digit the decoder draws there (right)."""
-    z_mean, _ = model.encode(x)
+    z_mean, _ = encode(model, x)
     if z_mean.shape[1] != 2:
         raise ValueError(f"the latent explorer needs a 2-D latent space, the model has "
                          f"{z_mean.shape[1]} dimensions.")
@@ -64,14 +65,14 @@ def latent_explorer(model, x, labels, extent=3.0):
     plotting.plot_latent_scatter(z_mean, labels, ax=left, extent=max(extent, 4.0),
                                  title="encoder means; red: z")
     marker = left.plot([0], [0], "r+", markersize=18, markeredgewidth=3)[0]
-    digit = right.imshow(model.decode(np.zeros((1, 2))).reshape(28, 28), cmap="Greys_r",
+    digit = right.imshow(decode(model, np.zeros((1, 2))).reshape(28, 28), cmap="Greys_r",
                          vmin=0, vmax=1)
     right.axis("off")
     fig.tight_layout()
 
     def draw(z0, z1):
         marker.set_data([z0], [z1])
-        digit.set_data(model.decode(np.array([[z0, z1]])).reshape(28, 28))
+        digit.set_data(decode(model, np.array([[z0, z1]])).reshape(28, 28))
         right.set_title(f"decoded at z = ({z0:.2f}, {z1:.2f})")
         return _png_keep(fig)
 
@@ -139,7 +140,7 @@ def sweep_browser(models_by_c, x, labels, extent=4.0):
     pngs = {}
     for c, model in models_by_c.items():
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5))
-        plotting.plot_latent_scatter(model.encode(x)[0], labels, ax=left, extent=extent,
+        plotting.plot_latent_scatter(encode(model, x)[0], labels, ax=left, extent=extent,
                                      title=f"encoder means, c = {c:g}")
         plotting.plot_manifold(model.decoder, n=20, extent=3.0, ax=right,
                                title=f"decoded grid, c = {c:g}")

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from vae_helpers import checks
-from vae_helpers.checks import ExerciseNotPassed
+from vae_helpers import diagnostics, exercises
+from vae_helpers.exercises import ExerciseNotPassed
 from vae_helpers.schedules import LinearWarmup
 
 
@@ -11,7 +11,7 @@ def right_kl(mean, log_var):
 
 
 def test_a_correct_solution_passes(capsys):
-    checks.check_kl_standard_normal(right_kl)
+    exercises.check_kl_standard_normal(right_kl)
     assert "✓ right_kl: all 3 cases agree" in capsys.readouterr().out
 
 
@@ -23,7 +23,7 @@ def test_a_correct_solution_passes(capsys):
 ])
 def test_wrong_solutions_get_a_helpful_message(fn, words):
     with pytest.raises(ExerciseNotPassed) as info:
-        checks.check_kl_standard_normal(fn)
+        exercises.check_kl_standard_normal(fn)
     for word in words:
         assert word in str(info.value)
 
@@ -33,16 +33,16 @@ def test_a_stub_is_reported_as_not_implemented():
         raise NotImplementedError()
 
     with pytest.raises(ExerciseNotPassed, match="reparameterize is not implemented yet"):
-        checks.check_reparameterize(reparameterize)
+        exercises.check_reparameterize(reparameterize)
 
 
 @pytest.mark.parametrize("check, solution", [
-    (checks.check_reparameterize, lambda m, lv, e: m + np.exp(0.5 * lv) * e),
-    (checks.check_bernoulli_reconstruction,
+    (exercises.check_reparameterize, lambda m, lv, e: m + np.exp(0.5 * lv) * e),
+    (exercises.check_bernoulli_reconstruction,
      lambda x, p: -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=1)),
-    (checks.check_negative_elbo, lambda r, k, b: np.mean(r + b * k)),
-    (checks.check_fraction_inside, lambda z, r: np.mean(np.linalg.norm(z, axis=1) < r)),
-    (checks.check_active_units, lambda z, t: int(np.sum(z.var(axis=0) > t))),
+    (exercises.check_negative_elbo, lambda r, k, b: np.mean(r + b * k)),
+    (exercises.check_fraction_inside, lambda z, r: np.mean(np.linalg.norm(z, axis=1) < r)),
+    (exercises.check_active_units, lambda z, t: int(np.sum(z.var(axis=0) > t))),
 ])
 def test_reference_solutions_pass_every_check(check, solution):
     check(solution)
@@ -50,11 +50,11 @@ def test_reference_solutions_pass_every_check(check, solution):
 
 def test_schedule_check_catches_an_off_by_one_ramp():
     reference = LinearWarmup(start=10, duration=20)
-    checks.check_schedule(lambda t: min(max((t - 10) / 20, 0), 1), reference, "warm-up", [0, 10, 20, 30])
+    exercises.check_schedule(lambda t: min(max((t - 10) / 20, 0), 1), reference, "warm-up", [0, 10, 20, 30])
     with pytest.raises(ExerciseNotPassed, match="warm-up, t=20"):
-        checks.check_schedule(lambda t: min(max((t - 9) / 20, 0), 1), reference, "warm-up", [0, 20])
+        exercises.check_schedule(lambda t: min(max((t - 9) / 20, 0), 1), reference, "warm-up", [0, 20])
 
 
 def test_monte_carlo_z_reports_distance_in_standard_errors(capsys):
-    assert checks.monte_carlo_z("x", 1.2, 0.1, 1.0) == pytest.approx(2.0)
+    assert diagnostics.monte_carlo_z("x", 1.2, 0.1, 1.0) == pytest.approx(2.0)
     assert "tolerance 4 SE" in capsys.readouterr().out

@@ -1,32 +1,27 @@
-"""Checks with readable messages, for notebooks and students' own solutions."""
-
-import math
+"""Exercise checks: students call them on their own solutions and see a message,
+never code."""
 
 import numpy as np
 
 
-def monte_carlo_z(label, estimate, standard_error, exact):
-    """Print a Monte Carlo estimate beside the exact value and return |difference| / SE.
-
-    The series' tolerance policy: every Monte Carlo comparison uses a fixed
-    seed and passes when this z-score is at most 4 (a chance failure rate
-    under 1 in 10,000 for an unbiased estimator).
-    """
-    if not standard_error > 0 or not math.isfinite(standard_error):
-        raise ValueError(f"standard_error must be a positive number, got {standard_error!r}.")
-    z = abs(estimate - exact) / standard_error
-    print(f"{label}: Monte Carlo {estimate:.4f} ± {standard_error:.4f} (1 SE), exact {exact:.4f}, "
-          f"|difference| = {z:.1f} SE (tolerance 4 SE)")
-    return z
-
-
 class ExerciseNotPassed(AssertionError):
-    """Raised by an exercise check, with a message meant for the student."""
+    """Raised by an exercise check, with a message meant for the student.
+
+    In IPython only the message is shown: a traceback would print the
+    reference solution's source.
+    """
+
+    def _render_traceback_(self):
+        return [f"Exercise not passed yet: {self}"]
 
 
 def _run_cases(fn, cases, reference, hint, rtol=1e-5, atol=1e-6):
     """Call ``fn`` on each ``(label, args)`` case and compare with ``reference(*args)``."""
     name = getattr(fn, "__name__", "your function")
+    if not callable(fn):
+        raise TypeError(f"pass your function itself (e.g. check(my_function)), got {fn!r}.")
+    if not cases:
+        raise ValueError("no cases to check; an exercise check needs at least one case.")
     for label, args in cases:
         try:
             got = fn(*args)
