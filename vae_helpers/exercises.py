@@ -120,3 +120,72 @@ def check_schedule(fn, reference, name, points):
     _run_cases(fn, cases, reference,
                       f"compare with the formula of the {name} schedule in the text above; "
                       "watch the start of the ramp and the value after it ends.")
+
+
+def _fixed_vae_outputs(seed=0):
+    """Images and the outputs of a small dense VAE with fixed weights on them."""
+    import keras
+
+    from . import models
+
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.uniform(size=(3, 784)), (rng.uniform(size=(3, 784)) < 0.3)])
+    x = x.astype("float32")
+    outputs = models.dense_vae(hidden_units=32)(x)
+    return x, *(np.asarray(outputs[k]) for k in ("x_hat", "z_mean", "z_log_var"))
+
+
+def check_vae_loss(fn):
+    """Check ``fn(x, x_hat, z_mean, z_log_var, beta) -> (total, reconstruction, kl)``
+    (batch means, reconstruction summed over pixels) on a VAE with fixed weights."""
+    from . import losses
+
+    x, x_hat, z_mean, z_log_var = _fixed_vae_outputs()
+    cases = [(f"beta={beta:g}", (x, x_hat, z_mean, z_log_var, beta)) for beta in (1.0, 0.0, 4.0)]
+    _run_cases(fn, cases, lambda *args: [np.asarray(t) for t in losses.vae_loss(*args)],
+               "return (reconstruction + beta * kl, reconstruction, kl); sum the Bernoulli NLL "
+               "over the 784 pixels and the KL over the latent dimensions (axis=-1), then take "
+               "the mean over the batch.", rtol=1e-4)
+
+
+def check_loss_trains(fn, x, epochs=2, n_images=1000, seed=0):
+    """Train a small dense VAE whose loss is ``fn`` and the same VAE with the
+    reference loss, from the same seed; pass when both learn alike."""
+    import keras
+
+    from . import models
+    from .validation import check_images
+
+    x = check_images(x, "x", shape=(784,))[:n_images]
+
+    class StudentLossVAE(models.VAE):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            total, reconstruction, kl = fn(x, y_pred["x_hat"], y_pred["z_mean"],
+                                           y_pred["z_log_var"], self.beta)
+            self.reconstruction_tracker.update_state(reconstruction)
+            self.kl_tracker.update_state(kl)
+            return total
+
+    def train(cls):
+        keras.utils.set_random_seed(seed)
+        model = cls(models.dense_encoder(hidden_units=64, seed=seed),
+                    models.dense_decoder(hidden_units=64))
+        model.compile(optimizer=keras.optimizers.Adam(1e-3))
+        return model.fit(x, epochs=epochs, batch_size=100, shuffle=False, verbose=0)
+
+    name = getattr(fn, "__name__", "your loss")
+    try:
+        got = train(StudentLossVAE).history["loss"]
+    except NotImplementedError:
+        raise ExerciseNotPassed(f"{name} is not implemented yet.") from None
+    except Exception as error:
+        raise ExerciseNotPassed(f"training with {name} failed: {type(error).__name__}: "
+                                f"{str(error)[:200]}. Inside training the inputs are tensors: "
+                                "use keras.ops (ops.log, ops.sum, ...), not numpy.") from None
+    want = train(models.VAE).history["loss"]
+    if not np.all(np.isfinite(got)) or not np.allclose(got, want, rtol=1e-3):
+        raise ExerciseNotPassed(f"a VAE trained with {name} reached losses {np.round(got, 1)}, "
+                                f"the reference loss {np.round(want, 1)}; check the loss terms.")
+    print(f"✓ {name} trains a VAE: loss {got[0]:.1f} -> {got[-1]:.1f} nats per image over "
+          f"{epochs} epochs on {len(x)} images, as the reference loss does ({want[-1]:.1f}).")

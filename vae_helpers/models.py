@@ -61,13 +61,20 @@ def _encoder_head(inputs, features, latent_dim, name, seed):
     return keras.Model(inputs, [z_mean, z_log_var, z], name=name)
 
 
+def _hidden_names(units):
+    """``(name, units)`` of the hidden layers: "hidden", or "hidden_0", "hidden_1", ..."""
+    if len(units) == 1:
+        return [("hidden", units[0])]
+    return [(f"hidden_{i}", u) for i, u in enumerate(units)]
+
+
 def dense_encoder(input_dim=784, hidden_units=512, latent_dim=2, seed=None):
     """MLP encoder: x -> (z_mean, z_log_var, z). ``hidden_units``: int or list of ints."""
     inputs = keras.Input(shape=(check_size("input_dim", input_dim),), name="x")
     latent_dim = check_size("latent_dim", latent_dim)
     h = inputs
-    for units in check_sizes("hidden_units", hidden_units):
-        h = layers.Dense(units, activation="relu")(h)
+    for name, units in _hidden_names(check_sizes("hidden_units", hidden_units)):
+        h = layers.Dense(units, activation="relu", name=name)(h)
     return _encoder_head(inputs, h, latent_dim, "encoder", seed)
 
 
@@ -75,8 +82,8 @@ def dense_decoder(latent_dim=2, hidden_units=512, output_dim=784):
     """MLP decoder: z -> pixel probabilities (sigmoid), mirror of ``dense_encoder``."""
     inputs = keras.Input(shape=(check_size("latent_dim", latent_dim),), name="z")
     h = inputs
-    for units in reversed(check_sizes("hidden_units", hidden_units)):
-        h = layers.Dense(units, activation="relu")(h)
+    for name, units in _hidden_names(check_sizes("hidden_units", hidden_units)[::-1]):
+        h = layers.Dense(units, activation="relu", name=name)(h)
     outputs = layers.Dense(check_size("output_dim", output_dim), activation="sigmoid",
                            name="x_hat")(h)
     return keras.Model(inputs, outputs, name="decoder")

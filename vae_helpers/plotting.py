@@ -40,6 +40,61 @@ def plot_standard_normal(samples, ax=None, extent=4.0, title="Samples of N(0, I)
     return fig
 
 
+def plot_radius_distribution(samples, radius=2.0, ax=None):
+    """Histogram of the distance ||z|| of 2-D samples from the origin beside the
+    chi density with 2 degrees of freedom, r exp(-r^2 / 2), which it follows
+    for N(0, I); the shaded part is the mass within ``radius``."""
+    r = np.linalg.norm(np.asarray(samples), axis=1)
+    fig, ax = _axes(ax, (6, 3.5))
+    ax.hist(r, bins=60, range=(0, 4.5), density=True, alpha=0.5, label="samples")
+    grid = np.linspace(0, 4.5, 300)
+    chi = grid * np.exp(-grid ** 2 / 2)
+    ax.plot(grid, chi, color="black", label="chi, 2 degrees of freedom")
+    inside = grid <= radius
+    mass = 1 - np.exp(-radius ** 2 / 2)
+    ax.fill_between(grid[inside], chi[inside], alpha=0.2, color="black",
+                    label=f"P(r < {radius:g}) = {mass:.3f}")
+    ax.set_xlabel("distance from the origin r = ||z||")
+    ax.set_ylabel("density")
+    ax.legend()
+    return fig
+
+
+def plot_gaussian_vs_prior(mean, std, ax=None):
+    """The 1-D densities of q = N(mean, std^2) and the prior N(0, 1), with
+    KL(q || p) in the title (nats)."""
+    from .losses import kl_standard_normal
+
+    kl = float(np.asarray(kl_standard_normal(np.array([[mean]]), np.log([[std ** 2]])))[0])
+    fig, ax = _axes(ax, (6, 3.5))
+    grid = np.linspace(-5, 5, 500)
+    for m, s, label, color in ((0.0, 1.0, "prior p(z) = N(0, 1)", "black"),
+                               (mean, std, f"q(z) = N({mean:.2f}, {std:.2f}²)", "tab:red")):
+        ax.plot(grid, np.exp(-0.5 * ((grid - m) / s) ** 2) / (s * np.sqrt(2 * np.pi)),
+                color=color, label=label)
+    ax.set_xlabel("z")
+    ax.set_ylabel("density")
+    ax.set_title(f"KL(q || p) = {kl:.3f} nats")
+    ax.legend(loc="upper left")
+    return fig
+
+
+def plot_digit_grid(images, columns=8, image_shape=(28, 28), title=None, size=0.8):
+    """Images (e.g. decoded samples from the prior) tiled in rows of ``columns``."""
+    images = np.asarray(images)
+    rows = int(np.ceil(len(images) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * rows + 0.4),
+                             squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, image in zip(axes.ravel(), images):
+        ax.imshow(image.reshape(image_shape), cmap="Greys_r", vmin=0, vmax=1)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def _latent_axes(ax, extent, title):
     ax.set_xlim(-extent, extent)
     ax.set_ylim(-extent, extent)
@@ -123,7 +178,7 @@ def plot_history(history, terms=("loss", "reconstruction", "kl")):
 def plot_reconstructions(originals, reconstructions, n=10, image_shape=(28, 28)):
     """Originals (top row) above their reconstructions (bottom row)."""
     n = min(n, len(originals))
-    fig, axes = plt.subplots(2, n, figsize=(1.2 * n, 2.6))
+    fig, axes = plt.subplots(2, n, figsize=(1.2 * n + 1.2, 2.6), squeeze=False)
     for i in range(n):
         for row, images in enumerate((originals, reconstructions)):
             axes[row, i].imshow(np.asarray(images[i]).reshape(image_shape), cmap="Greys_r",
@@ -160,6 +215,23 @@ def plot_sweep_manifolds(models_by_c, n=15, extent=3.0, columns=4):
     fig, axes = _panel_grid(len(models_by_c), columns)
     for ax, (c, model) in zip(axes, models_by_c.items()):
         plot_manifold(model.decoder, n=n, extent=extent, ax=ax, title=f"c = {c:g}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_sweep_prior_samples(models_by_c, n=36, seed=0, columns=4):
+    """For each KL coefficient, ``n`` digits decoded from the same draws z ~ N(0, I)."""
+    from .prediction import decode, latent_dim
+
+    fig, axes = _panel_grid(len(models_by_c), columns)
+    side = int(np.ceil(np.sqrt(n)))
+    for ax, (c, model) in zip(axes, models_by_c.items()):
+        z = np.random.default_rng(seed).standard_normal((side * side, latent_dim(model)))
+        digits = decode(model, z).reshape(side, side, 28, 28)
+        ax.imshow(digits.transpose(0, 2, 1, 3).reshape(side * 28, side * 28), cmap="Greys_r",
+                  vmin=0, vmax=1)
+        ax.set_title(f"c = {c:g}")
+        ax.axis("off")
     fig.tight_layout()
     return fig
 

@@ -12,6 +12,7 @@ there Keras decides (``"auto"``: XLA on a GPU only).
 
 import math
 import os
+import time
 
 import keras
 
@@ -65,6 +66,44 @@ def compile_settings(model):
                    for layer in model._flatten_layers())
     jit = True if backend_is_tensorflow() and not has_conv else "auto"
     return {"steps_per_execution": STEPS_PER_EXECUTION, "jit_compile": jit}
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Print a short line for the first epoch, every ``every``-th and the last:
+    the loss terms (training, then validation) and the seconds per epoch."""
+
+    def __init__(self, every=5):
+        super().__init__()
+        self.every = check_size("every", every)
+        self.start = self.epoch_start = 0.0
+        self.last = None
+
+    def on_train_begin(self, logs=None):
+        self.start, self.last = time.perf_counter(), None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.perf_counter()
+
+    def _line(self, epoch, logs):
+        def terms(prefix):
+            return ", ".join(f"{name} {logs[prefix + key]:.2f}"
+                             for key, name in (("loss", "loss"), ("reconstruction", "recon"),
+                                               ("kl", "KL")) if prefix + key in logs)
+        val = terms("val_")
+        return (f"epoch {epoch + 1:>3}: {terms('')}" + (f" | validation: {val}" if val else "")
+                + f" ({time.perf_counter() - self.epoch_start:.1f} s)")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.last = (epoch, dict(logs or {}))
+        total = self.params.get("epochs") or 0
+        if epoch == 0 or (epoch + 1) % self.every == 0 or epoch + 1 == total:
+            print(self._line(epoch, logs or {}), flush=True)
+            self.last = None
+
+    def on_train_end(self, logs=None):
+        if self.last is not None:  # stopped early: show where
+            print(self._line(*self.last), flush=True)
+        print(f"training took {time.perf_counter() - self.start:.0f} s", flush=True)
 
 
 class NaNGuard(keras.callbacks.Callback):

@@ -54,6 +54,34 @@ def _show(widget_box, fallback, widgets):
     return widget_box
 
 
+def kl_explorer(mean=1.0, std=0.5):
+    """Sliders for the mean and standard deviation of q = N(mean, std^2): both
+    densities are drawn beside the prior N(0, 1), with KL(q || p) in nats."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.5))
+
+    def draw(m, s):
+        ax.clear()
+        plotting.plot_gaussian_vs_prior(m, s, ax=ax)
+        ax.set_ylim(0, 2.1)
+        return _png_keep(fig)
+
+    widgets = _widgets()
+    if widgets is None:
+        draw(mean, std)
+        return _show(None, fig, None)
+    sliders = [widgets.FloatSlider(mean, min=-3.0, max=3.0, step=0.05, description="mean"),
+               widgets.FloatSlider(std, min=0.2, max=3.0, step=0.05, description="std")]
+    image = widgets.Image(value=draw(mean, std), format="png")
+
+    def update(_):
+        image.value = draw(sliders[0].value, sliders[1].value)
+
+    for slider in sliders:
+        slider.observe(update, names="value")
+    plt.close(fig)
+    return _show(widgets.VBox([widgets.HBox(sliders), image]), fig, widgets)
+
+
 def latent_explorer(model, x, labels, extent=3.0):
     """Two sliders for a latent point z: where z sits on the scatter of encoder
     means (left) and the digit the decoder draws there (right)."""
