@@ -1,6 +1,13 @@
-"""Check the widgets in a real JupyterLab: start JupyterLab, open notebook 03 in
-headless Chromium, run all cells (full mode, about a minute on the offline subset), move the latent explorer's
-slider and save screenshots before and after.
+"""Check the series in a real JupyterLab, as a student sees it: start JupyterLab
+(no TensorFlow environment variables set), open the notebooks in headless
+Chromium and save screenshots:
+
+- notebook 01: run all cells, move the KL explorer's mean slider (before/after);
+- notebook 03: the stored samples from the prior; then run all cells (full
+  mode, a few minutes on the offline subset), move the latent explorer's z[0]
+  slider (before/after).
+
+It fails if a slider does not change its picture or a cell shows a stderr block.
 
 Needs Chromium (Debian: apt-get install chromium) and Playwright's Python
 package (.venv/bin/pip install playwright; its own browser download is not used):
@@ -21,7 +28,7 @@ import urllib.request
 from playwright.sync_api import sync_playwright
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "03_dense_vae.ipynb"
+NOTEBOOKS = ROOT / "notebooks"
 TOKEN = "screenshot-check"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
@@ -43,18 +50,68 @@ def wait_for_server(url, seconds=60):
     raise TimeoutError(f"JupyterLab did not answer at {url} within {seconds} s.")
 
 
+def run_all(page):
+    """Run every cell (retrying: a click before the kernel is ready can be ignored)."""
+    page.wait_for_selector(".jp-StatusBar-Widget:has-text('Idle')", timeout=120_000)
+    for attempt in range(3):
+        page.click("li.lm-MenuBar-item:has-text('Run')")
+        page.click("li.lm-Menu-item:has-text('Run All Cells')")
+        try:
+            page.wait_for_selector(".jp-InputPrompt:has-text('[*]')", timeout=20_000)
+            return
+        except Exception:
+            page.wait_for_timeout(5000)
+
+
+def find_cell(page, text, ready, seconds, out_dir):
+    """The cell whose source contains ``text``, once ``ready`` (a selector inside it)
+    has appeared. JupyterLab renders off-screen cells lazily: scroll and poll."""
+    cell = page.locator(f".jp-Cell:has-text('{text}')").first
+    deadline = time.time() + seconds
+    while cell.locator(ready).count() == 0:
+        if time.time() > deadline:
+            page.screenshot(path=str(out_dir / "jupyterlab_timeout.png"))
+            raise TimeoutError(f"{ready!r} did not appear in the cell with {text!r} within "
+                               f"{seconds} s; see jupyterlab_timeout.png.")
+        cell.scroll_into_view_if_needed()
+        page.wait_for_timeout(2000)
+    return cell
+
+
+def move_slider(page, cell, out_dir, name, presses):
+    """Screenshot the widget, move its first slider with the keyboard, screenshot again;
+    return whether the picture changed."""
+    widget = cell.locator(".widget-vbox").first
+    widget.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    widget.screenshot(path=str(out_dir / f"jupyterlab_{name}_start.png"))
+    before = widget.locator("img").get_attribute("src")
+    cell.locator(".widget-slider .noUi-handle").first.click()
+    for _ in range(abs(presses)):
+        page.keyboard.press("ArrowRight" if presses > 0 else "ArrowLeft")
+    page.wait_for_timeout(1500)
+    widget.screenshot(path=str(out_dir / f"jupyterlab_{name}_moved.png"))
+    return before != widget.locator("img").get_attribute("src")
+
+
+def stderr_blocks(page):
+    return page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").count()
+
+
 def main(out_dir):
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    env = {**os.environ, "VAE_QUICK": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    # JupyterLab autosaves: work on a copy so the committed notebook keeps its outputs.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "VAE_", "CI"))}
+    # JupyterLab autosaves: work on copies so the committed notebooks keep their outputs.
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="vae-lab-check-"))
-    shutil.copy(NOTEBOOK, workdir / NOTEBOOK.name)
+    for name in ("01_standard_normal_reference.ipynb", "03_dense_vae.ipynb"):
+        shutil.copy(NOTEBOOKS / name, workdir / name)
     lab = subprocess.Popen(
         [str(ROOT / ".venv/bin/jupyter"), "lab", "--no-browser", f"--port={port}",
          f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={workdir}", "--allow-root"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checks = {}
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for_server(f"{base}/api/status?token={TOKEN}")
@@ -63,45 +120,31 @@ def main(out_dir):
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"])
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{base}/lab/tree/{NOTEBOOK.name}?token={TOKEN}")
+
+            page.goto(f"{base}/lab/tree/01_standard_normal_reference.ipynb?token={TOKEN}")
             page.wait_for_selector(".jp-Notebook", timeout=120_000)
-            page.wait_for_selector(".jp-StatusBar-Widget:has-text('Idle')", timeout=120_000)
-            for attempt in range(3):  # a click before the kernel is ready can be ignored: retry
-                page.click("li.lm-MenuBar-item:has-text('Run')")
-                page.click("li.lm-Menu-item:has-text('Run All Cells')")
-                try:
-                    page.wait_for_selector(".jp-InputPrompt:has-text('[*]')", timeout=20_000)
-                    break
-                except Exception:
-                    page.wait_for_timeout(5000)
-            # JupyterLab renders off-screen cells lazily: scroll to the explorer cell and poll.
-            cell = page.locator(".jp-Cell:has-text('latent_explorer(vae')")
-            deadline = time.time() + 300
-            while cell.locator(".widget-slider").count() < 2:
-                if time.time() > deadline:
-                    page.screenshot(path=str(out_dir / "jupyterlab_timeout.png"))
-                    raise TimeoutError("the latent explorer's sliders did not appear in 300 s; "
-                                       "see jupyterlab_timeout.png.")
-                cell.scroll_into_view_if_needed()
-                page.wait_for_timeout(2000)
-            explorer = cell.locator(".widget-vbox").first
-            explorer.scroll_into_view_if_needed()
-            page.wait_for_timeout(1000)
-            explorer.screenshot(path=str(out_dir / "jupyterlab_latent_explorer_start.png"))
-            before = explorer.locator("img").get_attribute("src")
-            handle = page.locator(".widget-slider .noUi-handle").first
-            handle.click()
-            for _ in range(40):                    # move z[0] from 0 to +2 with the keyboard
-                page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(1500)
-            after = explorer.locator("img").get_attribute("src")
-            explorer.screenshot(path=str(out_dir / "jupyterlab_latent_explorer_moved.png"))
-            page.screenshot(path=str(out_dir / "jupyterlab_notebook03.png"))
+            run_all(page)
+            cell = find_cell(page, "kl_explorer(mean", ".widget-slider", 120, out_dir)
+            checks["01: the KL explorer's picture follows the mean slider"] = move_slider(
+                page, cell, out_dir, "kl_explorer", 30)
+            checks["01: no stderr block after running every cell"] = stderr_blocks(page) == 0
+            page.screenshot(path=str(out_dir / "jupyterlab_notebook01.png"))
+
+            page.goto(f"{base}/lab/tree/03_dense_vae.ipynb?token={TOKEN}")
+            page.wait_for_selector(".jp-Notebook", timeout=120_000)
+            samples = find_cell(page, "z_prior = np.random", ".jp-OutputArea-output img", 60,
+                                out_dir)
+            samples.screenshot(path=str(out_dir / "jupyterlab_prior_samples.png"))
+            run_all(page)
+            cell = find_cell(page, "latent_explorer(vae", ".widget-slider", 600, out_dir)
+            checks["03: the decoded digit follows the z[0] slider"] = move_slider(
+                page, cell, out_dir, "latent_explorer", 40)
+            checks["03: no stderr block after running every cell"] = stderr_blocks(page) == 0
             browser.close()
-        changed = before != after
-        print(f"sliders rendered; decoded image changed after moving z[0]: {changed}")
+        for check, ok in checks.items():
+            print(f"{'ok  ' if ok else 'FAIL'} {check}")
         print(f"screenshots written to {out_dir}/")
-        return 0 if changed else 1
+        return 0 if all(checks.values()) else 1
     finally:
         lab.terminate()
         lab.wait(timeout=30)

@@ -58,3 +58,44 @@ def test_schedule_check_catches_an_off_by_one_ramp():
 def test_monte_carlo_z_reports_distance_in_standard_errors(capsys):
     assert diagnostics.monte_carlo_z("x", 1.2, 0.1, 1.0) == pytest.approx(2.0)
     assert "tolerance 4 SE" in capsys.readouterr().out
+
+
+def _ops_loss(x, x_hat, z_mean, z_log_var, beta, reconstruction_scale=1.0):
+    from keras import ops
+
+    x_hat = ops.clip(x_hat, 1e-7, 1 - 1e-7)
+    bce = -(x * ops.log(x_hat) + (1 - x) * ops.log(1 - x_hat))
+    reconstruction = reconstruction_scale * ops.mean(ops.sum(bce, axis=-1))
+    kl = ops.mean(ops.sum(0.5 * (ops.exp(z_log_var) + ops.square(z_mean) - 1 - z_log_var), axis=-1))
+    return reconstruction + beta * kl, reconstruction, kl
+
+
+def test_vae_loss_check_passes_the_right_loss_and_names_a_pixel_mean(capsys):
+    exercises.check_vae_loss(_ops_loss)
+    assert "all 3 cases agree" in capsys.readouterr().out
+    with pytest.raises(ExerciseNotPassed, match="beta=1"):
+        exercises.check_vae_loss(lambda *a: _ops_loss(*a, reconstruction_scale=1 / 784))
+
+
+def test_loss_training_check_runs_the_students_loss_inside_fit(mnist_small, capsys):
+    exercises.check_loss_trains(_ops_loss, mnist_small.x_train, n_images=200)
+    assert "trains a VAE" in capsys.readouterr().out
+    with pytest.raises(ExerciseNotPassed, match="reference loss"):  # trains, but not the VAE loss
+        exercises.check_loss_trains(lambda *a: _ops_loss(*a[:4], 0.0), mnist_small.x_train,
+                                    n_images=200)
+    with pytest.raises(ExerciseNotPassed, match="keras.ops"):       # numpy cannot run on tensors
+        exercises.check_loss_trains(lambda x, *a: (np.sum(np.asarray(x)),) * 3,
+                                    mnist_small.x_train, n_images=200)
+
+
+def test_an_exercise_failure_shows_its_message_and_no_code():
+    error = ExerciseNotPassed("reparameterize is wrong for the case eps=0")
+    assert error._render_traceback_() == [
+        "Exercise not passed yet: reparameterize is wrong for the case eps=0"]
+
+
+def test_a_check_refuses_no_cases_and_a_non_function():
+    with pytest.raises(ValueError, match="at least one case"):
+        exercises._run_cases(right_kl, [], right_kl, "hint")
+    with pytest.raises(TypeError, match="your function itself"):
+        exercises.check_kl_standard_normal(3.0)

@@ -41,4 +41,15 @@ def test_figures_are_built():
     assert len(plotting.plot_history(history).axes) == 3
     x = np.random.default_rng(0).uniform(size=(4, 784))
     assert len(plotting.plot_reconstructions(x, x, n=4).axes) == 8
+    assert len(plotting.plot_reconstructions(x[:1], x[:1]).axes) == 2   # one image works too
+    assert len(plotting.plot_digit_grid(x, columns=3).axes) == 6         # 2 rows of 3
+    assert len(plotting.plot_radius_distribution(samples).axes) == 1
+    matplotlib.pyplot.close("all")
+
+
+def test_the_gaussian_figure_titles_the_closed_form_kl():
+    fig = plotting.plot_gaussian_vs_prior(1.0, 1.0)
+    assert fig.axes[0].get_title() == "KL(q || p) = 0.500 nats"   # mu^2 / 2 for sigma = 1
+    fig = plotting.plot_gaussian_vs_prior(0.0, 1.0)
+    assert fig.axes[0].get_title() == "KL(q || p) = 0.000 nats"
     matplotlib.pyplot.close("all")

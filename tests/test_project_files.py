@@ -47,3 +47,40 @@ def test_committed_notebook_is_clean(path):
     assert not [o for c in code for o in c["outputs"] if o["output_type"] == "error"], "stored error"
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     assert any("assert " in "".join(c["source"]) for c in code), "no assertion cell"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_vae_helpers_is_imported_before_tensorflow(path):
+    """vae_helpers quiets TensorFlow's start-up messages (TF_CPP_MIN_LOG_LEVEL) only
+    if it is imported before TensorFlow is: the first import of any cell must be it."""
+    sources = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+               if c["cell_type"] == "code"]
+    first = next(line for s in sources for line in s.splitlines()
+                 if line.startswith(("import ", "from ")))
+    assert first.startswith(("from vae_helpers", "import vae_helpers")), first
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_shows_no_stderr(path):
+    """A stderr output shows as a pink block in JupyterLab."""
+    cells = json.loads(path.read_text())["cells"]
+    assert not [o for c in cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+
+
+def test_a_default_kernel_shows_no_tensorflow_noise(monkeypatch):
+    """As a student's JupyterLab runs it: the default kernel (which captures
+    C-level stderr) and no TensorFlow variables set beforehand."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    cells = ["from vae_helpers import quick_mode",
+             "import keras, numpy as np\nfrom vae_helpers import models, training\n"
+             "vae = models.dense_vae(hidden_units=8)\n"
+             "vae.compile(optimizer='adam', steps_per_execution=32, jit_compile=True)\n"
+             "vae.fit(training.array_dataset(np.random.rand(64, 784), 32), epochs=1, "
+             "verbose=0, shuffle=False)"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, kernel_name="python3", timeout=300).execute()
+    streams = [o for c in nb.cells for o in c.outputs if o.get("name") == "stderr"]
+    assert not streams, streams

@@ -41,6 +41,14 @@ def test_latent_explorer_redraws_when_z_moves(interactive):
     assert _png(image) != first
 
 
+def test_kl_explorer_redraws_and_titles_the_closed_form_kl(interactive):
+    box = widgets.kl_explorer(mean=0.0, std=1.0)
+    (mean, std), image = box.children[0].children, box.children[1]
+    first = _png(image)
+    mean.value = 2.0
+    assert _png(image) != first
+
+
 def test_schedule_explorer_redraws_when_a_parameter_moves(interactive):
     box = widgets.schedule_explorer(epochs=30)
     ratio = box.children[1].children[0]
@@ -54,6 +62,7 @@ def test_schedule_explorer_redraws_when_a_parameter_moves(interactive):
     lambda: widgets.sweep_browser(_models(), X, LABELS),
     lambda: widgets.latent_explorer(models.dense_vae(hidden_units=8), X, LABELS),
     lambda: widgets.schedule_explorer(epochs=30),
+    lambda: widgets.kl_explorer(),
 ])
 def test_without_a_kernel_a_static_figure_and_a_note(make, capsys):
     assert make() is None                      # pytest has no Jupyter kernel

@@ -65,7 +65,7 @@ def plot_gaussian_vs_prior(mean, std, ax=None):
     KL(q || p) in the title (nats)."""
     from .losses import kl_standard_normal
 
-    kl = float(np.asarray(kl_standard_normal(np.array([[mean]]), np.log([[std ** 2]])))[0])
+    kl = float(np.asarray(kl_standard_normal(np.array([[mean]]), np.log([[std ** 2]])))[0]) + 0.0
     fig, ax = _axes(ax, (6, 3.5))
     grid = np.linspace(-5, 5, 500)
     for m, s, label, color in ((0.0, 1.0, "prior p(z) = N(0, 1)", "black"),
@@ -262,9 +262,12 @@ def plot_schedules(schedules, n, unit="epoch", ax=None):
     return fig
 
 
-def plot_schedule_histories(histories, terms=("beta", "kl", "reconstruction"), log_terms=("kl",)):
+def plot_schedule_histories(histories, terms=("beta", "kl", "reconstruction"), log_terms=("kl",),
+                            reconstruction_unit="nats per image"):
     """One panel per term (beta, KL, reconstruction), one line per ``{name: history}``;
     ``log_terms`` get a logarithmic axis (the KL spans orders of magnitude)."""
+    units = {"beta": "KL weight", "kl": "nats per image", "reconstruction": reconstruction_unit,
+             "loss": reconstruction_unit}
     fig, axes = plt.subplots(1, len(terms), figsize=(4.5 * len(terms), 3.5))
     for ax, term in zip(np.atleast_1d(axes), terms):
         for name, history in histories.items():
@@ -273,7 +276,8 @@ def plot_schedule_histories(histories, terms=("beta", "kl", "reconstruction"), l
         if term in log_terms:
             ax.set_yscale("log")
         ax.set_xlabel("epoch")
-        ax.set_title(term + (" (log scale)" if term in log_terms else ""))
+        ax.set_ylabel(units.get(term, "") + (" (log scale)" if term in log_terms else ""))
+        ax.set_title(term)
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
