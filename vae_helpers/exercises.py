@@ -84,17 +84,6 @@ def check_bernoulli_reconstruction(fn):
                       "(a mean would divide it by 784, notebook 02).", rtol=1e-4)
 
 
-def check_negative_elbo(fn):
-    """Check ``fn(reconstruction, kl, beta) -> batch mean of reconstruction + beta * kl``."""
-    rng = np.random.default_rng(3)
-    recon, kl = rng.uniform(100, 200, size=8), rng.uniform(0, 10, size=8)
-    cases = [("beta=1", (recon, kl, 1.0)), ("beta=0 (no KL penalty)", (recon, kl, 0.0)),
-             ("beta=4", (recon, kl, 4.0))]
-    _run_cases(fn, cases, lambda r, k, b: np.mean(r + b * k),
-                      "weight the KL term by beta, add the reconstruction, then average over "
-                      "the batch (one number).")
-
-
 def check_fraction_inside(fn):
     """Check ``fn(z, radius) -> fraction of points with ||z|| < radius``."""
     z = np.random.default_rng(4).standard_normal((2000, 2))
@@ -176,9 +165,14 @@ def check_loss_trains(fn, x, epochs=2, n_images=1000, seed=0):
 
     name = getattr(fn, "__name__", "your loss")
     try:
-        got = train(StudentLossVAE).history["loss"]
+        fn(*_fixed_vae_outputs(), 1.0)
     except NotImplementedError:
-        raise ExerciseNotPassed(f"{name} is not implemented yet.") from None
+        raise ExerciseNotPassed(f"{name} is not implemented yet: replace the "
+                                "`raise NotImplementedError()` line with your code.") from None
+    except Exception:
+        pass  # any other failure is reported from inside training below
+    try:
+        got = train(StudentLossVAE).history["loss"]
     except Exception as error:
         raise ExerciseNotPassed(f"training with {name} failed: {type(error).__name__}: "
                                 f"{str(error)[:200]}. Inside training the inputs are tensors: "

@@ -316,6 +316,15 @@ def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128
     return dict(zip(schedules, results))
 
 
+def load_run_result(results_dir, name):
+    """The stored result of a finished run (``history``, ``test``, active units, ...)."""
+    result = _finished(pathlib.Path(results_dir) / name)
+    if result is None:
+        raise FileNotFoundError(f"no finished run {name!r} in {str(results_dir)!r}; run the "
+                                "experiment first.")
+    return result
+
+
 def load_run_model(results_dir, name):
     """Rebuild the model of a finished run (e.g. ``"c=0.5"``) with its trained weights."""
     results_dir = pathlib.Path(results_dir)

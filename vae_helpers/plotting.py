@@ -199,14 +199,19 @@ def _panel_grid(n_panels, columns=4, size=3.2):
 
 
 def plot_sweep_scatters(models_by_c, x, labels, extent=4.0, columns=4):
-    """One latent scatter per KL coefficient (``{c: model}``), on shared axes."""
+    """One latent scatter per KL coefficient (``{c: model}``) with one digit colour
+    bar. Each panel shows at least [-extent, extent]^2 and widens to hold every
+    point; the dashed circle r = 2 holds 86.5% of N(0, I) in every panel."""
     fig, axes = _panel_grid(len(models_by_c), columns)
     for ax, (c, model) in zip(axes, models_by_c.items()):
         z_mean, _ = encode(model, x)
-        outside = np.mean(np.abs(z_mean).max(axis=1) > extent)
-        plot_latent_scatter(z_mean, labels, ax=ax, extent=extent, colorbar=False,
-                            title=f"c = {c:g}" + (f" ({outside:.0%} outside)" if outside else ""))
+        lim = max(extent, float(np.ceil(np.abs(z_mean).max())))
+        plot_latent_scatter(z_mean, labels, ax=ax, extent=lim, colorbar=False,
+                            title=f"c = {c:g}")
+        points = ax.collections[0]
+        ax.add_patch(plt.Circle((0, 0), 2.0, fill=False, ls="--", color="black", lw=0.8))
     fig.tight_layout()
+    fig.colorbar(points, ax=list(axes), ticks=range(10), label="digit", shrink=0.6)
     return fig
 
 
@@ -237,16 +242,20 @@ def plot_sweep_prior_samples(models_by_c, n=36, seed=0, columns=4):
 
 
 def plot_rate_distortion(table, ax=None):
-    """Distortion (test reconstruction) against rate (test KL), one point per c."""
-    fig, ax = _axes(ax, (6, 4.5))
+    """Distortion (test reconstruction) against rate (test KL, log scale), one point per c."""
+    fig, ax = _axes(ax, (6.5, 4.5))
     ax.plot(table["test_kl"], table["test_reconstruction"], "o-", color="tab:blue")
-    for c, rate, distortion in zip(table["c"], table["test_kl"], table["test_reconstruction"]):
-        ax.annotate(f"c={c:g}", (rate, distortion), textcoords="offset points", xytext=(6, 4),
-                    fontsize=8)
-    ax.set_xscale("symlog", linthresh=1.0)
-    ax.set_xlabel("rate: test KL (nats per image)")
-    ax.set_ylabel("distortion: test reconstruction (nats per image)")
+    for i, (c, rate, distortion) in enumerate(zip(table["c"], table["test_kl"],
+                                                  table["test_reconstruction"])):
+        # alternate the labels above-right and below-left so neighbours do not overlap
+        offset, align = ((6, 6), "left") if i % 2 == 0 else ((-6, -12), "right")
+        ax.annotate(f"c={c:g}", (rate, distortion), textcoords="offset points", xytext=offset,
+                    ha=align, fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("rate: test KL (nats per image, log scale)")
+    ax.set_ylabel("distortion: test reconstruction\n(nats per image)")
     ax.set_title("rate-distortion trade-off across KL coefficients")
+    ax.margins(x=0.12, y=0.08)
     return fig
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import plotting
 from .prediction import decode, encode
+from .validation import check_size
 from .schedules import CYCLE_SHAPES, Cyclical, LinearWarmup
 
 
@@ -84,13 +85,15 @@ def kl_explorer(mean=1.0, std=0.5):
 
 def latent_explorer(model, x, labels, extent=3.0):
     """Two sliders for a latent point z: where z sits on the scatter of encoder
-    means (left) and the digit the decoder draws there (right)."""
+    means (left) and the digit the decoder draws there (right). The sliders span
+    at least [-extent, extent] and widen to reach every encoder mean."""
     z_mean, _ = encode(model, x)
     if z_mean.shape[1] != 2:
         raise ValueError(f"the latent explorer needs a 2-D latent space, the model has "
                          f"{z_mean.shape[1]} dimensions.")
+    extent = max(extent, float(np.ceil(np.abs(z_mean).max())))
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 4.2))
-    plotting.plot_latent_scatter(z_mean, labels, ax=left, extent=max(extent, 4.0),
+    plotting.plot_latent_scatter(z_mean, labels, ax=left, extent=extent,
                                  title="encoder means; red: z")
     marker = left.plot([0], [0], "r+", markersize=18, markeredgewidth=3)[0]
     digit = right.imshow(decode(model, np.zeros((1, 2))).reshape(28, 28), cmap="Greys_r",
@@ -121,9 +124,10 @@ def latent_explorer(model, x, labels, extent=3.0):
     return _show(widgets.VBox([widgets.HBox(sliders), image]), fig, widgets)
 
 
-def schedule_explorer(epochs=60):
+def schedule_explorer(epochs=60, start=None, duration=None, n_cycles=4, ratio=0.5, beta_max=1.0):
     """Sliders for the parameters of the linear warm-up and cyclical schedules,
-    plotting beta over training."""
+    plotting beta over ``epochs``. The starting values are the arguments (by
+    default a warm-up starting at 1/6 of training and lasting 1/3 of it)."""
     fig, ax = plt.subplots(figsize=(8, 3.5))
 
     def draw(start, duration, n_cycles, ratio, shape, beta_max):
@@ -133,7 +137,10 @@ def schedule_explorer(epochs=60):
         plotting.plot_schedules(shown, epochs, ax=ax)
         return _png_keep(fig)
 
-    defaults = dict(start=10, duration=20, n_cycles=4, ratio=0.5, shape="linear", beta_max=1.0)
+    epochs = check_size("epochs", epochs)
+    defaults = dict(start=epochs // 6 if start is None else start,
+                    duration=max(1, epochs // 3) if duration is None else duration,
+                    n_cycles=n_cycles, ratio=ratio, shape="linear", beta_max=beta_max)
     widgets = _widgets()
     if widgets is None:
         draw(**defaults)
@@ -141,11 +148,13 @@ def schedule_explorer(epochs=60):
     controls = {
         "start": widgets.IntSlider(defaults["start"], 0, epochs - 1, description="start"),
         "duration": widgets.IntSlider(defaults["duration"], 1, epochs, description="duration"),
-        "n_cycles": widgets.IntSlider(defaults["n_cycles"], 1, 10, description="cycles"),
+        "n_cycles": widgets.IntSlider(defaults["n_cycles"], 1, max(10, n_cycles),
+                                      description="cycles"),
         "ratio": widgets.FloatSlider(defaults["ratio"], min=0.05, max=1.0, step=0.05,
                                      description="ratio"),
         "shape": widgets.Dropdown(options=CYCLE_SHAPES, value="linear", description="shape"),
-        "beta_max": widgets.FloatSlider(defaults["beta_max"], min=0.1, max=10.0, step=0.1,
+        "beta_max": widgets.FloatSlider(defaults["beta_max"], min=0.1, max=max(10.0, beta_max),
+                                        step=0.1,
                                         description="beta max"),
     }
     image = widgets.Image(value=draw(**defaults), format="png")
