@@ -69,16 +69,29 @@ def _ops_loss(x, x_hat, z_mean, z_log_var, beta, reconstruction_scale=1.0):
     return reconstruction + beta * kl, reconstruction, kl
 
 
+def _squared_error_loss(x, x_hat, z_mean, z_log_var, beta):
+    from keras import ops
+
+    reconstruction = ops.mean(ops.sum(ops.square(x - x_hat), axis=-1))
+    kl = ops.mean(ops.sum(0.5 * (ops.exp(z_log_var) + ops.square(z_mean) - 1 - z_log_var), axis=-1))
+    return reconstruction + beta * kl, reconstruction, kl
+
+
 def test_vae_loss_check_passes_the_right_loss_and_names_a_pixel_mean(capsys):
     exercises.check_vae_loss(_ops_loss)
-    assert "all 3 cases agree" in capsys.readouterr().out
+    exercises.check_vae_loss(_squared_error_loss, reconstruction="gaussian")
+    assert capsys.readouterr().out.count("all 3 cases agree") == 2
     with pytest.raises(ExerciseNotPassed, match="beta=1"):
         exercises.check_vae_loss(lambda *a: _ops_loss(*a, reconstruction_scale=1 / 784))
+    with pytest.raises(ExerciseNotPassed, match="squared error"):  # the other likelihood
+        exercises.check_vae_loss(_ops_loss, reconstruction="gaussian")
 
 
 def test_loss_training_check_runs_the_students_loss_inside_fit(mnist_small, capsys):
     exercises.check_loss_trains(_ops_loss, mnist_small.x_train, n_images=200)
-    assert "trains a VAE" in capsys.readouterr().out
+    exercises.check_loss_trains(_squared_error_loss, mnist_small.x_train, "gaussian",
+                                n_images=200)
+    assert capsys.readouterr().out.count("trains a VAE") == 2
     with pytest.raises(ExerciseNotPassed, match="reference loss"):  # trains, but not the VAE loss
         exercises.check_loss_trains(lambda *a: _ops_loss(*a[:4], 0.0), mnist_small.x_train,
                                     n_images=200)
@@ -98,3 +111,11 @@ def test_a_check_refuses_no_cases_and_a_non_function():
         exercises._run_cases(right_kl, [], right_kl, "hint")
     with pytest.raises(TypeError, match="your function itself"):
         exercises.check_kl_standard_normal(3.0)
+
+
+def test_a_reconstruction_that_works_only_on_binary_pixels_fails_on_grey_ones():
+    def binary_only(x, x_hat):
+        return -np.sum(np.where(x > 0.5, np.log(x_hat), np.log(1 - x_hat)), axis=1)
+
+    with pytest.raises(ExerciseNotPassed, match="grey"):
+        exercises.check_bernoulli_reconstruction(binary_only)

@@ -3,6 +3,8 @@ never code."""
 
 import numpy as np
 
+from .validation import check_choice, check_images
+
 
 class ExerciseNotPassed(AssertionError):
     """Raised by an exercise check, with a message meant for the student.
@@ -76,12 +78,14 @@ def check_bernoulli_reconstruction(fn):
 
     rng = np.random.default_rng(2)
     x = (rng.uniform(size=(3, 784)) < 0.3).astype("float64")
+    grey = rng.uniform(size=(3, 784))
     x_hat = rng.uniform(0.05, 0.95, size=(3, 784))
     cases = [("all pixels predicted at 0.5", (x[:1], np.full((1, 784), 0.5))),
-             ("3 random images", (x, x_hat))]
+             ("3 binary images", (x, x_hat)),
+             ("3 grey images (MNIST pixels lie anywhere in [0, 1])", (grey, x_hat))]
     _run_cases(fn, cases, lambda a, b: np.asarray(losses.bernoulli_nll(a, b, "sum")),
-                      "-(x log x_hat + (1 - x) log(1 - x_hat)), SUMMED over the 784 pixels "
-                      "(a mean would divide it by 784, notebook 02).", rtol=1e-4)
+               "-(x log x_hat + (1 - x) log(1 - x_hat)), SUMMED over the 784 pixels "
+               "(a mean would divide it by 784, notebook 02).", rtol=1e-4)
 
 
 def check_fraction_inside(fn):
@@ -125,28 +129,33 @@ def _fixed_vae_outputs(seed=0):
     return x, *(np.asarray(outputs[k]) for k in ("x_hat", "z_mean", "z_log_var"))
 
 
-def check_vae_loss(fn):
+def check_vae_loss(fn, reconstruction="bernoulli"):
     """Check ``fn(x, x_hat, z_mean, z_log_var, beta) -> (total, reconstruction, kl)``
-    (batch means, reconstruction summed over pixels) on a VAE with fixed weights."""
+    (batch means, reconstruction summed over pixels) on a VAE with fixed weights;
+    ``reconstruction`` names the reference's term ("bernoulli" or "gaussian")."""
     from . import losses
 
+    check_choice("reconstruction", reconstruction, losses.RECONSTRUCTIONS)
+    term = {"bernoulli": "the Bernoulli NLL", "gaussian": "the squared error"}[reconstruction]
     x, x_hat, z_mean, z_log_var = _fixed_vae_outputs()
     cases = [(f"beta={beta:g}", (x, x_hat, z_mean, z_log_var, beta)) for beta in (1.0, 0.0, 4.0)]
-    _run_cases(fn, cases, lambda *args: [np.asarray(t) for t in losses.vae_loss(*args)],
-               "return (reconstruction + beta * kl, reconstruction, kl); sum the Bernoulli NLL "
-               "over the 784 pixels and the KL over the latent dimensions (axis=-1), then take "
-               "the mean over the batch.", rtol=1e-4)
+    _run_cases(fn, cases,
+               lambda *args: [np.asarray(t) for t in losses.vae_loss(*args, reconstruction)],
+               f"return (reconstruction + beta * kl, reconstruction, kl); sum {term} over the "
+               "784 pixels and the KL over the latent dimensions (axis=-1), then take the mean "
+               "over the batch.", rtol=1e-4)
 
 
-def check_loss_trains(fn, x, epochs=2, n_images=1000, seed=0):
+def check_loss_trains(fn, x, reconstruction="bernoulli", epochs=2, n_images=1000, seed=0):
     """Train a small dense VAE whose loss is ``fn`` and the same VAE with the
-    reference loss, from the same seed; pass when both learn alike."""
+    reference loss (``reconstruction`` as in ``check_vae_loss``), from the same
+    seed; pass when both learn alike."""
     import keras
 
     from . import models
-    from .validation import check_images
 
     x = check_images(x, "x", shape=(784,))[:n_images]
+    check_choice("reconstruction", reconstruction, ("bernoulli", "gaussian"))
 
     class StudentLossVAE(models.VAE):
         def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
@@ -159,7 +168,7 @@ def check_loss_trains(fn, x, epochs=2, n_images=1000, seed=0):
     def train(cls):
         keras.utils.set_random_seed(seed)
         model = cls(models.dense_encoder(hidden_units=64, seed=seed),
-                    models.dense_decoder(hidden_units=64))
+                    models.dense_decoder(hidden_units=64), reconstruction=reconstruction)
         model.compile(optimizer=keras.optimizers.Adam(1e-3))
         return model.fit(x, epochs=epochs, batch_size=100, shuffle=False, verbose=0)
 
@@ -181,5 +190,5 @@ def check_loss_trains(fn, x, epochs=2, n_images=1000, seed=0):
     if not np.all(np.isfinite(got)) or not np.allclose(got, want, rtol=1e-3):
         raise ExerciseNotPassed(f"a VAE trained with {name} reached losses {np.round(got, 1)}, "
                                 f"the reference loss {np.round(want, 1)}; check the loss terms.")
-    print(f"✓ {name} trains a VAE: loss {got[0]:.1f} -> {got[-1]:.1f} nats per image over "
+    print(f"✓ {name} trains a VAE: loss {got[0]:.1f} -> {got[-1]:.1f} per image over "
           f"{epochs} epochs on {len(x)} images, as the reference loss does ({want[-1]:.1f}).")

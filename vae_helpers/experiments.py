@@ -13,6 +13,7 @@ import os
 import pathlib
 import shutil
 import tempfile
+import time
 import warnings
 
 import h5py
@@ -243,12 +244,16 @@ def _run_all(results_dir, settings, data, runs, progress, fused):
     _settings_file(results_dir, settings)
     results = {name: _finished(results_dir / name) for name in runs}
     pending = {name: runs[name] for name in runs if results[name] is None}
+    start = time.perf_counter()
     if fused and pending:
         results.update(_train_fused(pending, results_dir, settings, data, progress))
     else:
         for name in tqdm(pending, desc="runs", disable=not progress, unit="run"):
             results[name] = _train_run(name, results_dir / name, settings, data, pending[name],
                                        progress)
+    if progress:
+        print(f"{len(pending)} runs trained in {time.perf_counter() - start:.0f} s, "
+              f"{len(runs) - len(pending)} finished runs loaded from {str(results_dir)!r}")
     return [results[name] for name in runs]
 
 

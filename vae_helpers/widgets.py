@@ -55,6 +55,28 @@ def _show(widget_box, fallback, widgets):
     return widget_box
 
 
+def _slider_pair(fig, draw, specs):
+    """Two sliders, ``specs`` = [(start, low, high, description)] * 2, that redraw
+    ``draw(a, b)`` (PNG bytes) into an image widget; where widgets cannot be shown,
+    ``fig`` at the starting values and a note."""
+    start = [spec[0] for spec in specs]
+    widgets = _widgets()
+    if widgets is None:
+        draw(*start)
+        return _show(None, fig, None)
+    sliders = [widgets.FloatSlider(value, min=low, max=high, step=0.05, description=name)
+               for value, low, high, name in specs]
+    image = widgets.Image(value=draw(*start), format="png")
+
+    def update(_):
+        image.value = draw(*(slider.value for slider in sliders))
+
+    for slider in sliders:
+        slider.observe(update, names="value")
+    plt.close(fig)
+    return _show(widgets.VBox([widgets.HBox(sliders), image]), fig, widgets)
+
+
 def kl_explorer(mean=1.0, std=0.5):
     """Sliders for the mean and standard deviation of q = N(mean, std^2): both
     densities are drawn beside the prior N(0, 1), with KL(q || p) in nats."""
@@ -66,21 +88,7 @@ def kl_explorer(mean=1.0, std=0.5):
         ax.set_ylim(0, 2.1)
         return _png_keep(fig)
 
-    widgets = _widgets()
-    if widgets is None:
-        draw(mean, std)
-        return _show(None, fig, None)
-    sliders = [widgets.FloatSlider(mean, min=-3.0, max=3.0, step=0.05, description="mean"),
-               widgets.FloatSlider(std, min=0.2, max=3.0, step=0.05, description="std")]
-    image = widgets.Image(value=draw(mean, std), format="png")
-
-    def update(_):
-        image.value = draw(sliders[0].value, sliders[1].value)
-
-    for slider in sliders:
-        slider.observe(update, names="value")
-    plt.close(fig)
-    return _show(widgets.VBox([widgets.HBox(sliders), image]), fig, widgets)
+    return _slider_pair(fig, draw, [(mean, -3.0, 3.0, "mean"), (std, 0.2, 3.0, "std")])
 
 
 def latent_explorer(model, x, labels, extent=3.0):
@@ -107,21 +115,7 @@ def latent_explorer(model, x, labels, extent=3.0):
         right.set_title(f"decoded at z = ({z0:.2f}, {z1:.2f})")
         return _png_keep(fig)
 
-    widgets = _widgets()
-    if widgets is None:
-        draw(0.0, 0.0)
-        return _show(None, fig, None)
-    sliders = [widgets.FloatSlider(0.0, min=-extent, max=extent, step=0.05, description=name)
-               for name in ("z[0]", "z[1]")]
-    image = widgets.Image(value=draw(0.0, 0.0), format="png")
-
-    def update(_):
-        image.value = draw(sliders[0].value, sliders[1].value)
-
-    for slider in sliders:
-        slider.observe(update, names="value")
-    plt.close(fig)
-    return _show(widgets.VBox([widgets.HBox(sliders), image]), fig, widgets)
+    return _slider_pair(fig, draw, [(0.0, -extent, extent, name) for name in ("z[0]", "z[1]")])
 
 
 def schedule_explorer(epochs=60, start=None, duration=None, n_cycles=4, ratio=0.5, beta_max=1.0):
