@@ -102,6 +102,18 @@ def test_other_settings_in_the_same_folder_are_refused(tiny, tmp_path):
         experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **{**TINY, "epochs": 2})
 
 
+def test_a_run_stored_with_another_schedule_is_refused_not_reused(tiny, tmp_path):
+    settings = {**TINY, "epochs": 2}
+    experiments.annealing_comparison(tiny, {"warm-up": LinearWarmup(0, 2, beta_max=4.0)}, tmp_path,
+                                     **settings)
+    again = experiments.annealing_comparison(tiny, {"warm-up": LinearWarmup(0, 2, beta_max=4.0)},
+                                             tmp_path, **settings)   # same schedule: loaded
+    assert again["warm-up"]["history"]["beta"] == [0.0, 2.0]
+    with pytest.raises(ValueError, match="'warm-up'.*another schedule"):
+        experiments.annealing_comparison(tiny, {"warm-up": LinearWarmup(0, 2, beta_max=8.0)},
+                                         tmp_path, **settings)
+
+
 def test_load_run_model(tiny, tmp_path):
     experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
     model = experiments.load_run_model(tmp_path, "c=1")

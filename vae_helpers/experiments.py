@@ -137,6 +137,15 @@ def _finished(run_dir):
         return None
 
 
+def _check_same_schedule(results_dir, name, result, schedule, epochs):
+    """Refuse a finished run whose stored betas are not the ones ``schedule`` asks for."""
+    wanted = [float(schedule(t)) for t in range(epochs)]
+    if not np.allclose(result["history"]["beta"], wanted, rtol=1e-6, atol=1e-9):
+        raise ValueError(f"run {name!r} in {str(results_dir)!r} was trained with another schedule "
+                         f"(beta per epoch {result['history']['beta'][:4]}... against "
+                         f"{wanted[:4]}...); use another results_dir or delete that run's folder.")
+
+
 def _build(settings):
     if settings["architecture"] != "dense":
         raise ValueError(f"unknown architecture {settings['architecture']!r}.")
@@ -243,6 +252,9 @@ def _run_all(results_dir, settings, data, runs, progress, fused):
                  unit_range=settings["reconstruction"] == "bernoulli")
     _settings_file(results_dir, settings)
     results = {name: _finished(results_dir / name) for name in runs}
+    for name, result in results.items():
+        if result is not None:
+            _check_same_schedule(results_dir, name, result, runs[name], settings["epochs"])
     pending = {name: runs[name] for name in runs if results[name] is None}
     start = time.perf_counter()
     if fused and pending:
