@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up .venv if needed, then open the series in JupyterLab.
-#   bash scripts/lab.sh             JupyterLab on notebooks/ (extra arguments go to jupyter lab)
+#   bash scripts/lab.sh             JupyterLab on notebooks/, at the start page (extra arguments go to jupyter lab)
 #   bash scripts/lab.sh --headless  execute every notebook in order into executed/ instead
 # Full settings by default; VAE_QUICK=1 runs the quick mode (a few epochs on a small slice).
 set -euo pipefail
@@ -18,5 +18,6 @@ if [ "${1:-}" = "--headless" ]; then
 else
   root_flag=()
   [ "$(id -u)" = 0 ] && root_flag=(--allow-root)   # e.g. inside a container
-  exec .venv/bin/jupyter lab notebooks/ "${root_flag[@]}" "$@"
+  cd notebooks   # the file browser shows the series; the start page opens first
+  exec ../.venv/bin/jupyter lab --LabApp.default_url=/lab/tree/00_start_here.ipynb "${root_flag[@]}" "$@"
 fi

@@ -37,12 +37,20 @@ def test_ci_runs_the_readme_test_command():
     assert "bash scripts/test.sh" in (ROOT / "README.md").read_text()
 
 
-def test_notebooks_are_numbered_in_order():
-    assert [nb.name[:3] for nb in NOTEBOOKS] == [f"{i:02d}_" for i in range(1, len(NOTEBOOKS) + 1)]
+def test_notebooks_are_numbered_in_order_after_the_start_page():
+    assert NOTEBOOKS[0].name == "00_start_here.ipynb"
+    assert [nb.name[:3] for nb in NOTEBOOKS] == [f"{i:02d}_" for i in range(len(NOTEBOOKS))]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_committed_notebook_is_clean(path):
+def test_the_start_page_links_every_chapter_and_binder_opens_it():
+    text = "".join("".join(c["source"]) for c in json.loads(NOTEBOOKS[0].read_text())["cells"])
+    for chapter in NOTEBOOKS[1:]:
+        assert f"]({chapter.name})" in text, chapter.name
+    assert "urlpath=lab/tree/notebooks/00_start_here.ipynb" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[1:], ids=lambda p: p.name)
+def test_committed_chapter_is_clean(path):
     nb = json.loads(path.read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert any("parameters" in c["metadata"].get("tags", []) for c in code), "no parameters cell"
