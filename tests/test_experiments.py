@@ -102,6 +102,28 @@ def test_other_settings_in_the_same_folder_are_refused(tiny, tmp_path):
         experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **{**TINY, "epochs": 2})
 
 
+def test_other_data_of_the_same_size_and_source_is_refused(tiny, tmp_path):
+    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+    binarized = MNIST((tiny.x_train > 0.5).astype("float32"), tiny.y_train, tiny.x_test,
+                      tiny.y_test, tiny.source)
+    with pytest.raises(ValueError, match="different: data_fingerprint"):
+        experiments.kl_sweep(binarized, tmp_path, coefficients=[1], **TINY)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"learning_rate": -1e-3}, "learning_rate must be a finite number > 0"),
+    ({"latent_dim": 0}, "latent_dim must be an integer >= 1"),
+    ({"hidden_units": [16, 0]}, "hidden_units must be an integer >= 1"),
+    ({"seed": -1}, "seed must be an integer >= 0"),
+    ({"epochs": True}, "epochs must be an integer >= 1"),
+])
+def test_bad_settings_are_refused_before_the_folder_is_touched(tiny, tmp_path, bad, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        experiments.kl_sweep(tiny, tmp_path / "runs", coefficients=[1], **{**TINY, **bad})
+    assert not (tmp_path / "runs").exists()   # so the next valid call is not refused
+    experiments.kl_sweep(tiny, tmp_path / "runs", coefficients=[1], **TINY)
+
+
 def test_a_run_stored_with_another_schedule_is_refused_not_reused(tiny, tmp_path):
     settings = {**TINY, "epochs": 2}
     experiments.annealing_comparison(tiny, {"warm-up": LinearWarmup(0, 2, beta_max=4.0)}, tmp_path,

@@ -152,10 +152,10 @@ def check_loss_trains(fn, x, reconstruction="bernoulli", epochs=2, n_images=1000
     seed; pass when both learn alike."""
     import keras
 
-    from . import models
+    from . import losses, models
 
     x = check_images(x, "x", shape=(784,))[:n_images]
-    check_choice("reconstruction", reconstruction, ("bernoulli", "gaussian"))
+    check_choice("reconstruction", reconstruction, losses.RECONSTRUCTIONS)
 
     class StudentLossVAE(models.VAE):
         def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):

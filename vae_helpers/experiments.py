@@ -8,6 +8,7 @@ experiment loses at most the epoch in progress (sequentially: the run in
 progress).
 """
 
+import hashlib
 import json
 import os
 import pathlib
@@ -22,11 +23,12 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import diagnostics, models, training
+from . import diagnostics, losses, models, training
 from .config import set_seed
 from .fused import FusedDenseVAE, RunSchedules
 from .schedules import Constant, KLScheduler
-from .validation import check_beta, check_images, check_size
+from .validation import (check_beta, check_choice, check_images, check_number, check_size,
+                         check_sizes)
 
 DEFAULT_COEFFICIENTS = (0, 0.02, 0.1, 0.5, 1, 2, 10, 20)
 RESULT_KEYS = ("name", "history", "test")
@@ -115,8 +117,11 @@ def _settings_file(results_dir, settings):
         except ValueError:
             saved = None
         if saved != settings:
+            saved = saved if isinstance(saved, dict) else {}
+            differ = sorted(k for k in set(saved) | set(settings) if saved.get(k) != settings.get(k))
             raise ValueError(f"{str(results_dir)!r} holds results made with other settings "
-                             f"({saved}); use another results_dir or delete that folder.")
+                             f"(different: {', '.join(differ)}); use another results_dir or "
+                             "delete that folder.")
     else:
         _write_json(path, settings)
 
@@ -246,10 +251,6 @@ def _run_all(results_dir, settings, data, runs, progress, fused):
 
     ``fused=True`` trains the unfinished runs together as one fused model."""
     results_dir = _writable_dir(results_dir)
-    check_images(data.x_train, "data.x_train", shape=(settings["input_dim"],),
-                 unit_range=settings["reconstruction"] == "bernoulli")
-    check_images(data.x_test, "data.x_test", shape=(settings["input_dim"],),
-                 unit_range=settings["reconstruction"] == "bernoulli")
     _settings_file(results_dir, settings)
     results = {name: _finished(results_dir / name) for name in runs}
     for name, result in results.items():
@@ -271,13 +272,33 @@ def _run_all(results_dir, settings, data, runs, progress, fused):
 
 def _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units, reconstruction,
               seed):
-    return {"architecture": "dense", "input_dim": int(np.prod(np.shape(data.x_train)[1:])),
+    """The settings a results folder is kept for, each checked before anything is written."""
+    reconstruction = check_choice("reconstruction", reconstruction, losses.RECONSTRUCTIONS)
+    input_dim = int(np.prod(np.shape(data.x_train)[1:]))
+    for name in ("x_train", "x_test"):
+        check_images(getattr(data, name), f"data.{name}", shape=(input_dim,),
+                     unit_range=reconstruction == "bernoulli")
+    return {"architecture": "dense", "input_dim": input_dim,
             "epochs": check_size("epochs", epochs),
             "batch_size": check_size("batch_size", batch_size),
-            "learning_rate": float(learning_rate), "latent_dim": latent_dim,
-            "hidden_units": hidden_units if np.ndim(hidden_units) == 0 else list(hidden_units),
-            "reconstruction": reconstruction, "seed": int(seed),
-            "data_source": data.source, "n_train": len(data.x_train)}
+            "learning_rate": check_number("learning_rate", learning_rate, low_inclusive=False),
+            "latent_dim": check_size("latent_dim", latent_dim),
+            "hidden_units": (check_size("hidden_units", hidden_units) if np.ndim(hidden_units) == 0
+                             else list(check_sizes("hidden_units", hidden_units))),
+            "reconstruction": reconstruction,
+            "seed": check_size("seed", seed, low=0),
+            "data_source": data.source, "n_train": len(data.x_train),
+            "data_fingerprint": _fingerprint(data)}
+
+
+def _fingerprint(data):
+    """A hash of the images and labels: other data of the same size and source gets its own runs."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (data.x_train, data.y_train, data.x_test, data.y_test):
+        array = np.ascontiguousarray(np.asarray(array))
+        digest.update(str((array.dtype, array.shape)).encode())
+        digest.update(array.data)
+    return digest.hexdigest()
 
 
 def _run_name(c):

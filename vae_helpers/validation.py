@@ -31,10 +31,10 @@ def check_beta(beta, name="beta"):
                          "use 0 for a plain autoencoder and 1 for the true ELBO.") from None
 
 
-def check_size(name, value):
-    """Return ``value`` as an int after checking it is an integer >= 1 (not a bool)."""
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+def check_size(name, value, low=1):
+    """Return ``value`` as an int after checking it is an integer >= ``low`` (not a bool)."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
     return int(value)
 
 
