@@ -2,6 +2,7 @@
 (no TensorFlow environment variables set), open the notebooks in headless
 Chromium and save screenshots:
 
+- first contact: JupyterLab's launcher (one kernel, no nbgrader menu) and the start page, run;
 - notebook 01: run all cells, move the KL explorer's mean slider (before/after);
 - notebook 03: the stored samples from the prior; then run all cells (full
   mode, a few minutes on the offline subset), move the latent explorer's z[0]
@@ -12,7 +13,8 @@ It fails if a slider does not change its picture or a cell shows a stderr block.
 Needs Chromium (Debian: apt-get install chromium) and Playwright's Python
 package (.venv/bin/pip install playwright; its own browser download is not used):
 
-    .venv/bin/python scripts/screenshot_lab.py docs/
+    .venv/bin/python scripts/screenshot_lab.py docs/            # everything
+    .venv/bin/python scripts/screenshot_lab.py docs/ start 01   # only those parts
 """
 
 import os
@@ -98,14 +100,40 @@ def stderr_blocks(page):
     return page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']").count()
 
 
-def main(out_dir):
+def dismiss_news(page):
+    """Answer JupyterLab's one-time "notified about official Jupyter news?" toast."""
+    page.wait_for_timeout(1500)
+    button = page.locator(".jp-toast-button:has-text('No'), .jp-Notification-Toast button:has-text('No')")
+    if button.count():
+        button.first.click()
+
+
+def first_contact(page, base, out_dir, checks):
+    """The launcher a student meets, and the start page run top to bottom."""
+    page.goto(f"{base}/lab?reset&token={TOKEN}")
+    page.wait_for_selector(".jp-Launcher", timeout=120_000)
+    dismiss_news(page)
+    page.screenshot(path=str(out_dir / "jupyterlab_launcher.png"))
+    cards = page.locator(".jp-Launcher-section:has-text('Notebook') .jp-LauncherCard")
+    checks["launcher: one notebook kernel"] = cards.count() == 1
+    checks["launcher: no nbgrader menu"] = page.locator(
+        "li.lm-MenuBar-item:has-text('Nbgrader')").count() == 0
+    page.goto(f"{base}/lab/tree/00_start_here.ipynb?token={TOKEN}")
+    page.wait_for_selector(".jp-Notebook", timeout=120_000)
+    run_all(page)
+    find_cell(page, "device_report", ".jp-OutputArea-output", 120, out_dir)
+    checks["start page: runs with no stderr block"] = stderr_blocks(page) == 0
+    page.screenshot(path=str(out_dir / "jupyterlab_start_page.png"))
+
+
+def main(out_dir, parts=("start", "01", "03")):
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "VAE_", "CI"))}
     # JupyterLab autosaves: work on copies so the committed notebooks keep their outputs.
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="vae-lab-check-"))
-    for name in ("01_standard_normal_reference.ipynb", "03_dense_vae.ipynb"):
+    for name in ("00_start_here.ipynb", "01_standard_normal_reference.ipynb", "03_dense_vae.ipynb"):
         shutil.copy(NOTEBOOKS / name, workdir / name)
     lab = subprocess.Popen(
         [str(ROOT / ".venv/bin/jupyter"), "lab", "--no-browser", f"--port={port}",
@@ -121,25 +149,29 @@ def main(out_dir):
                 "--disable-component-update", "--disable-sync", "--no-first-run"])
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
 
-            page.goto(f"{base}/lab/tree/01_standard_normal_reference.ipynb?token={TOKEN}")
-            page.wait_for_selector(".jp-Notebook", timeout=120_000)
-            run_all(page)
-            cell = find_cell(page, "kl_explorer(mean", ".widget-slider", 120, out_dir)
-            checks["01: the KL explorer's picture follows the mean slider"] = move_slider(
-                page, cell, out_dir, "kl_explorer", 30)
-            checks["01: no stderr block after running every cell"] = stderr_blocks(page) == 0
-            page.screenshot(path=str(out_dir / "jupyterlab_notebook01.png"))
+            if "start" in parts:
+                first_contact(page, base, out_dir, checks)
+            if "01" in parts:
+                page.goto(f"{base}/lab/tree/01_standard_normal_reference.ipynb?token={TOKEN}")
+                page.wait_for_selector(".jp-Notebook", timeout=120_000)
+                run_all(page)
+                cell = find_cell(page, "kl_explorer(mean", ".widget-slider", 120, out_dir)
+                checks["01: the KL explorer's picture follows the mean slider"] = move_slider(
+                    page, cell, out_dir, "kl_explorer", 30)
+                checks["01: no stderr block after running every cell"] = stderr_blocks(page) == 0
+                page.screenshot(path=str(out_dir / "jupyterlab_notebook01.png"))
 
-            page.goto(f"{base}/lab/tree/03_dense_vae.ipynb?token={TOKEN}")
-            page.wait_for_selector(".jp-Notebook", timeout=120_000)
-            samples = find_cell(page, "z_prior = np.random", ".jp-OutputArea-output img", 60,
-                                out_dir)
-            samples.screenshot(path=str(out_dir / "jupyterlab_prior_samples.png"))
-            run_all(page)
-            cell = find_cell(page, "latent_explorer(vae", ".widget-slider", 600, out_dir)
-            checks["03: the decoded digit follows the z[0] slider"] = move_slider(
-                page, cell, out_dir, "latent_explorer", 40)
-            checks["03: no stderr block after running every cell"] = stderr_blocks(page) == 0
+            if "03" in parts:
+                page.goto(f"{base}/lab/tree/03_dense_vae.ipynb?token={TOKEN}")
+                page.wait_for_selector(".jp-Notebook", timeout=120_000)
+                samples = find_cell(page, "z_prior = np.random", ".jp-OutputArea-output img", 60,
+                                    out_dir)
+                samples.screenshot(path=str(out_dir / "jupyterlab_prior_samples.png"))
+                run_all(page)
+                cell = find_cell(page, "latent_explorer(vae", ".widget-slider", 600, out_dir)
+                checks["03: the decoded digit follows the z[0] slider"] = move_slider(
+                    page, cell, out_dir, "latent_explorer", 40)
+                checks["03: no stderr block after running every cell"] = stderr_blocks(page) == 0
             browser.close()
         for check, ok in checks.items():
             print(f"{'ok  ' if ok else 'FAIL'} {check}")
@@ -152,4 +184,5 @@ def main(out_dir):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "screenshots"))
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "screenshots",
+                  tuple(sys.argv[2:]) or ("start", "01", "03")))

@@ -65,18 +65,18 @@ def course(tmp_path_factory):
     source.mkdir(parents=True)
     for name in EXERCISE_NOTEBOOKS:
         shutil.copy(ROOT / "notebooks" / f"{name}.ipynb", source)
-    rc, output = _nbgrader(course, "generate_assignment", ASSIGNMENT, "--create")
+    rc, output = _nbgrader(course, "generate_assignment", ASSIGNMENT)
     assert rc == 0, output
     submitted = course / "submitted"
     shutil.copytree(source, submitted / "solved" / ASSIGNMENT)
-    rc, output = _nbgrader(course, "autograde", ASSIGNMENT, "--student", "solved", "--create")
+    rc, output = _nbgrader(course, "autograde", ASSIGNMENT, "--student", "solved")
     assert rc == 0, output
     # the unsolved hand-in reuses the runs the solved one trained (the experiments reload
     # finished runs with the same settings), which halves the time of this test
     shutil.copytree(course / "release" / ASSIGNMENT, submitted / "unsolved" / ASSIGNMENT)
     shutil.copytree(course / "autograded" / "solved" / ASSIGNMENT / "results",
                     submitted / "unsolved" / ASSIGNMENT / "results")
-    rc, output = _nbgrader(course, "autograde", ASSIGNMENT, "--student", "unsolved", "--create")
+    rc, output = _nbgrader(course, "autograde", ASSIGNMENT, "--student", "unsolved")
     assert rc == 0, output
     return course
 
@@ -106,8 +106,11 @@ def test_autograde_gives_full_points_to_solutions_and_none_to_the_release(course
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         solved = gradebook.find_submission(ASSIGNMENT, "solved")
         unsolved = gradebook.find_submission(ASSIGNMENT, "unsolved")
+        points = sum(c["metadata"]["nbgrader"].get("points", 0) for name in EXERCISE_NOTEBOOKS
+                     for c in _code_cells(ROOT / "notebooks" / f"{name}.ipynb")
+                     if "nbgrader" in c["metadata"])
         assert len(solved.notebooks) == len(EXERCISE_NOTEBOOKS)
-        assert solved.max_score >= 2 * len(EXERCISE_NOTEBOOKS)
+        assert solved.max_score == points >= 2 * len(EXERCISE_NOTEBOOKS)
         assert solved.score == solved.max_score
         assert unsolved.score == 0
 
