@@ -124,6 +124,25 @@ def test_bad_settings_are_refused_before_the_folder_is_touched(tiny, tmp_path, b
     experiments.kl_sweep(tiny, tmp_path / "runs", coefficients=[1], **TINY)
 
 
+@pytest.mark.parametrize("name", ["fused_checkpoint", "settings.json", "initial.weights.h5",
+                                  ".hidden", "", "a/b", 7])
+def test_run_names_that_collide_with_the_folders_own_files_are_refused(tiny, tmp_path, name):
+    with pytest.raises(ValueError, match="must be a plain folder name"):
+        experiments.annealing_comparison(tiny, {name: Constant(1.0)}, tmp_path, **TINY)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_folder_in_use_by_another_process_is_refused(tiny, tmp_path):
+    import fcntl
+
+    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+    with open(tmp_path / ".lock", "w") as lock:   # as another process training into it holds it
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(RuntimeError, match="in use by another process"):
+            experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+    assert len(experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)) == 1  # released
+
+
 def test_a_run_stored_with_another_schedule_is_refused_not_reused(tiny, tmp_path):
     settings = {**TINY, "epochs": 2}
     experiments.annealing_comparison(tiny, {"warm-up": LinearWarmup(0, 2, beta_max=4.0)}, tmp_path,

@@ -8,6 +8,8 @@ experiment loses at most the epoch in progress (sequentially: the run in
 progress).
 """
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -32,6 +34,9 @@ from .validation import (check_beta, check_choice, check_images, check_number, c
 
 DEFAULT_COEFFICIENTS = (0, 0.02, 0.1, 0.5, 1, 2, 10, 20)
 RESULT_KEYS = ("name", "history", "test")
+# what a results folder holds beside the runs' folders: no run may take one of these names
+RESERVED_NAMES = frozenset({"settings.json", "initial.weights.h5", "initial.tmp.weights.h5",
+                            "fused_checkpoint"})
 
 
 class EpochProgress(keras.callbacks.Callback):
@@ -251,6 +256,27 @@ def _run_all(results_dir, settings, data, runs, progress, fused):
 
     ``fused=True`` trains the unfinished runs together as one fused model."""
     results_dir = _writable_dir(results_dir)
+    with _folder_lock(results_dir):
+        return _run_all_locked(results_dir, settings, data, runs, progress, fused)
+
+
+@contextlib.contextmanager
+def _folder_lock(results_dir):
+    """Hold ``results_dir`` for this process; a second process gets a clear error."""
+    with open(results_dir / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"results_dir {str(results_dir)!r} is in use by another process "
+                               "(another notebook or sweep training into it); wait for it to "
+                               "finish or pass another results_dir.") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _run_all_locked(results_dir, settings, data, runs, progress, fused):
     _settings_file(results_dir, settings)
     results = {name: _finished(results_dir / name) for name in runs}
     for name, result in results.items():
@@ -346,8 +372,10 @@ def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128
     if not schedules:
         raise ValueError("schedules is empty; pass e.g. {'constant': Constant(1.0)}.")
     for name in schedules:
-        if not name or os.sep in name or name.startswith("."):
-            raise ValueError(f"schedule name {name!r} must be a plain folder name.")
+        if (not isinstance(name, str) or not name or os.sep in name or name.startswith(".")
+                or name in RESERVED_NAMES or name.endswith(".tmp")):
+            raise ValueError(f"schedule name {name!r} must be a plain folder name other than "
+                             f"{sorted(RESERVED_NAMES)}, e.g. 'linear warm-up'.")
     settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
                          reconstruction, seed)
     results = _run_all(results_dir, settings, data, dict(schedules), progress, fused)
