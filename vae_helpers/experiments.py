@@ -28,15 +28,18 @@ from tqdm.auto import tqdm
 from . import diagnostics, losses, models, training
 from .config import set_seed
 from .fused import FusedDenseVAE, RunSchedules
-from .schedules import Constant, KLScheduler
+from .schedules import Constant, KLScheduler, schedule_values
 from .validation import (check_beta, check_choice, check_images, check_number, check_size,
                          check_sizes)
 
 DEFAULT_COEFFICIENTS = (0, 0.02, 0.1, 0.5, 1, 2, 10, 20)
 RESULT_KEYS = ("name", "history", "test")
 # what a results folder holds beside the runs' folders: no run may take one of these names
-RESERVED_NAMES = frozenset({"settings.json", "initial.weights.h5", "initial.tmp.weights.h5",
-                            "fused_checkpoint"})
+SETTINGS_FILE = "settings.json"
+INITIAL_WEIGHTS, INITIAL_WEIGHTS_TMP = "initial.weights.h5", "initial.tmp.weights.h5"
+CHECKPOINT_DIR = "fused_checkpoint"
+RESERVED_NAMES = frozenset({SETTINGS_FILE, SETTINGS_FILE + ".tmp", INITIAL_WEIGHTS,
+                            INITIAL_WEIGHTS_TMP, CHECKPOINT_DIR})
 
 
 class EpochProgress(keras.callbacks.Callback):
@@ -115,7 +118,7 @@ def _write_json(path, payload):
 
 def _settings_file(results_dir, settings):
     """Record the experiment's settings; refuse a folder holding other settings."""
-    path = results_dir / "settings.json"
+    path = results_dir / SETTINGS_FILE
     if path.exists():
         try:
             saved = json.loads(path.read_text())
@@ -149,11 +152,12 @@ def _finished(run_dir):
 
 def _check_same_schedule(results_dir, name, result, schedule, epochs):
     """Refuse a finished run whose stored betas are not the ones ``schedule`` asks for."""
-    wanted = [float(schedule(t)) for t in range(epochs)]
+    wanted = schedule_values(schedule, epochs)
     if not np.allclose(result["history"]["beta"], wanted, rtol=1e-6, atol=1e-9):
         raise ValueError(f"run {name!r} in {str(results_dir)!r} was trained with another schedule "
                          f"(beta per epoch {result['history']['beta'][:4]}... against "
-                         f"{wanted[:4]}...); use another results_dir or delete that run's folder.")
+                         f"{wanted[:4].tolist()}...); use another results_dir or delete that "
+                         "run's folder.")
 
 
 def _build(settings):
@@ -165,11 +169,11 @@ def _build(settings):
 
 def _initial_weights(results_dir, settings):
     """Path of the shared initial weights, created once from the seed."""
-    path = results_dir / "initial.weights.h5"
+    path = results_dir / INITIAL_WEIGHTS
     if not path.exists():
         set_seed(settings["seed"])
         model = _build(settings)
-        tmp = results_dir / "initial.tmp.weights.h5"
+        tmp = results_dir / INITIAL_WEIGHTS_TMP
         model.save_weights(tmp)
         os.replace(tmp, path)
     return path
@@ -234,7 +238,7 @@ def _train_fused(runs, results_dir, settings, data, progress):
     initial.load_weights(_initial_weights(results_dir, settings))
     model = FusedDenseVAE.from_vae(initial, [0.0] * len(names))
     _compile(model, settings)
-    checkpoint = FusedCheckpoint(results_dir / "fused_checkpoint", names)
+    checkpoint = FusedCheckpoint(results_dir / CHECKPOINT_DIR, names)
     start = checkpoint.restore(model)
     bar = progress and EpochProgress(settings["epochs"] - start, f"{len(names)} runs fused")
     _fit(model, settings, data, [RunSchedules(runs.values()), checkpoint], bar, start)
@@ -373,7 +377,7 @@ def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128
         raise ValueError("schedules is empty; pass e.g. {'constant': Constant(1.0)}.")
     for name in schedules:
         if (not isinstance(name, str) or not name or os.sep in name or name.startswith(".")
-                or name in RESERVED_NAMES or name.endswith(".tmp")):
+                or name in RESERVED_NAMES):
             raise ValueError(f"schedule name {name!r} must be a plain folder name other than "
                              f"{sorted(RESERVED_NAMES)}, e.g. 'linear warm-up'.")
     settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
@@ -395,7 +399,7 @@ def load_run_model(results_dir, name):
     """Rebuild the model of a finished run (e.g. ``"c=0.5"``) with its trained weights."""
     results_dir = pathlib.Path(results_dir)
     weights = results_dir / name / "model.weights.h5"
-    settings_path = results_dir / "settings.json"
+    settings_path = results_dir / SETTINGS_FILE
     if not weights.exists() or not settings_path.exists():
         raise FileNotFoundError(f"no finished run {name!r} in {str(results_dir)!r}; run the "
                                 "experiment first.")

@@ -19,12 +19,17 @@ def _logistic(a):
     return 0.5 * (1.0 + math.tanh(0.5 * a))
 
 
+def schedule_values(schedule, n):
+    """beta at t = 0, 1, ..., n - 1 of any schedule (a callable), as a numpy array."""
+    return np.array([schedule(t) for t in range(n)], dtype="float64")
+
+
 class Schedule:
     """Base class: subclasses define ``__call__`` and a short ``__repr__``."""
 
     def values(self, n):
         """beta at t = 0, 1, ..., n - 1, as a numpy array."""
-        return np.array([self(t) for t in range(n)], dtype="float64")
+        return schedule_values(self, n)
 
 
 class Constant(Schedule):
