@@ -10,6 +10,13 @@ example does: a subclassed model with a ``GradientTape`` ``train_step`` and
 ``fit`` on numpy arrays with Keras' defaults. FLOPs count the matrix
 multiplications and convolutions of a training step (forward, weight
 gradients and input gradients, none for the input images).
+
+The sweeps are timed at two lengths (1 and 3 epochs), each twice, keeping the
+faster: the difference gives the cost of an epoch (training, validation and
+the fused checkpoint), the rest is set-up (building, compiling, the test
+evaluation and storing results). bfloat16 rows run where the CPU has bfloat16
+instructions; the fidelity part trains the sweep on real MNIST in both
+precisions and compares the test losses.
 """
 
 import argparse
@@ -24,14 +31,47 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 N_IMAGES = 60_000
 CONV_FRACTION = 5          # conv epochs are timed on 1/5 of the images, then scaled
-SWEEP_EPOCHS = 4           # the sweep is timed for 4 of its 40 epochs, then scaled
+SWEEP_LENGTHS = (1, 3)     # epochs of the two timed sweep lengths
+REPEATS = 2                # each timed part runs this often; the fastest counts
+FIDELITY_EPOCHS = 10
 SWEEP = dict(coefficients=(0, 0.02, 0.1, 0.5, 1, 2, 10, 20), epochs=40, batch_size=128)
+BF16 = "mixed_bfloat16"
+CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16")
+
+
+def cpu_description():
+    """The CPU's model name and which of ``CPU_FLAGS`` it has (Linux; else the platform)."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            info = handle.read()
+    except OSError:
+        return {"model": platform.processor() or platform.machine(), "flags": []}
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    flags = set(fields.get("flags\t\t", fields.get("flags", "")).split())
+    model = fields.get("model name\t", fields.get("model name", platform.machine())).strip()
+    return {"model": model, "flags": [f for f in CPU_FLAGS if f in flags]}
+
+
+def bf16_supported(cpu):
+    """bfloat16 arithmetic in hardware: AVX-512 BF16 or AMX on the CPU."""
+    return bool({"avx512_bf16", "amx_bf16"} & set(cpu["flags"]))
 
 
 def _images(shape):
     import numpy as np
 
     return np.random.default_rng(0).random((N_IMAGES, *shape), dtype=np.float32)
+
+
+def _best(function, repeats=None):
+    """The fastest of ``repeats`` (default REPEATS) timed calls of ``function``
+    (seconds), and all the times."""
+    times = []
+    for _ in range(repeats or REPEATS):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times), times
 
 
 def _keras_io_vae(encoder, decoder):
@@ -68,21 +108,22 @@ def _keras_io_vae(encoder, decoder):
     return KerasIOVAE()
 
 
-def _model(kind, style):
+def _model(kind, style, precision="float32"):
     import keras
 
     from vae_helpers import models, training
 
-    if kind == "dense":
-        parts = models.dense_encoder(), models.dense_decoder()
-    else:
-        parts = models.conv_encoder(), models.conv_decoder()
-    if style == "baseline":
-        model = _keras_io_vae(*parts)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    else:  # as the notebooks compile it
-        model = models.VAE(*parts)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), **training.compile_settings(model))
+    with training.precision(precision):
+        if kind == "dense":
+            parts = models.dense_encoder(), models.dense_decoder()
+        else:
+            parts = models.conv_encoder(), models.conv_decoder()
+        if style == "baseline":
+            model = _keras_io_vae(*parts)
+            model.compile(optimizer=keras.optimizers.Adam(1e-3))
+        else:  # as the notebooks compile it
+            model = models.VAE(*parts)
+            model.compile(optimizer=keras.optimizers.Adam(1e-3), **training.compile_settings(model))
     return model, parts
 
 
@@ -119,76 +160,145 @@ def training_flops(encoder, decoder):
     return total
 
 
-def part_matmul():
+def _matmul_rate(m, k, n, dtype, batch=None, reps=50, xla=False):
+    """GFLOP/s of a ``(batch,) m x k @ k x n`` product in a ``tf.function`` (compiled
+    with XLA if ``xla``), best of 5 rounds."""
     import numpy as np
     import tensorflow as tf
 
-    def rate(m, k, n, reps):
-        a, b = tf.random.normal((m, k)), tf.random.normal((k, n))
-        f = tf.function(lambda a, b: tf.matmul(a, b))
-        f(a, b).numpy()
-        best = np.inf
-        for _ in range(5):
-            start = time.perf_counter()
-            for _ in range(reps):
-                out = f(a, b)
-            out.numpy()
-            best = min(best, (time.perf_counter() - start) / reps)
-        return 2 * m * k * n / best / 1e9
-
-    return {"peak_gflops": rate(2048, 2048, 2048, 5),
-            "dense_shape_gflops": rate(128, 784, 512, 200)}
+    lead = (batch,) if batch else ()
+    a = tf.cast(tf.random.normal((*lead, m, k)), dtype)
+    b = tf.cast(tf.random.normal((*lead, k, n)), dtype)
+    product = tf.function(lambda a, b: tf.matmul(a, b), jit_compile=xla)
+    product(a, b).numpy()
+    best = np.inf
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(reps):
+            out = product(a, b)
+        out.numpy()
+        best = min(best, (time.perf_counter() - start) / reps)
+    return 2 * (batch or 1) * m * k * n / best / 1e9
 
 
-def part_epoch(kind, style):
-    """Median seconds of a 60,000-image epoch (conv: timed on a fifth, scaled)."""
-    import numpy as np
+def part_matmul(dtype="float32"):
+    """The square peak, the dense VAE's own shape, and the fused sweep's two shapes
+    (the first layer of 8 runs as one wide product; the output layer batched), the
+    last also inside XLA, which compiles the dense models' training steps."""
+    runs = len(SWEEP["coefficients"])
+    return {"peak_gflops": _matmul_rate(2048, 2048, 2048, dtype, reps=5),
+            "dense_shape_gflops": _matmul_rate(128, 784, 512, dtype, reps=200),
+            "fused_wide_gflops": _matmul_rate(128, 784, 512 * runs, dtype, reps=50),
+            "fused_batched_gflops": _matmul_rate(128, 512, 784, dtype, batch=runs, reps=50),
+            "fused_batched_xla_gflops": _matmul_rate(128, 512, 784, dtype, batch=runs, reps=50,
+                                                     xla=True)}
 
+
+def part_epoch(kind, style, precision="float32"):
+    """Seconds of a 60,000-image epoch, the fastest of REPEATS + 1 (conv: timed on a
+    fifth, scaled)."""
     batch = 128 if kind == "dense" else 32
     shape = (784,) if kind == "dense" else (28, 28, 1)
     x = _images(shape)
     n = len(x) if kind == "dense" else len(x) // CONV_FRACTION
-    model, (encoder, decoder) = _model(kind, style)
+    model, (encoder, decoder) = _model(kind, style, precision)
     _fit(model, x[:20 * batch], batch, style)  # trace and compile
-    times = []
-    for _ in range(3 if kind == "dense" else 2):
-        start = time.perf_counter()
-        _fit(model, x[:n], batch, style)
-        times.append((time.perf_counter() - start) * len(x) / n)
-    return {"seconds": float(np.median(times)), "all_seconds": times,
+    seconds, times = _best(lambda: _fit(model, x[:n], batch, style), REPEATS + 1)
+    scale = len(x) / n
+    return {"seconds": seconds * scale, "all_seconds": [t * scale for t in times],
             "flops": training_flops(encoder, decoder) * len(x), "batch_size": batch}
 
 
-def part_sweep(fused):
+def _sweep(data, folder, epochs, fused, precision):
+    from vae_helpers import experiments
+
+    return experiments.kl_sweep(data, folder, coefficients=SWEEP["coefficients"], epochs=epochs,
+                                batch_size=SWEEP["batch_size"], progress=False, fused=fused,
+                                precision=precision)
+
+
+def part_sweep(fused, precision="float32"):
+    """Set-up and per-epoch seconds of the sweep, from two lengths, each the fastest
+    of REPEATS; the 40-epoch total follows from them."""
+    import gc
     import tempfile
 
-    from vae_helpers import experiments
+    import keras
+
     from vae_helpers.data import MNIST
 
     x = _images((784,))
     data = MNIST(x, None, x[:10_000], None, "random")
-    with tempfile.TemporaryDirectory() as folder:
-        start = time.perf_counter()
-        experiments.kl_sweep(data, folder, coefficients=SWEEP["coefficients"],
-                             epochs=SWEEP_EPOCHS, batch_size=SWEEP["batch_size"],
-                             progress=False, fused=fused)
-        seconds = time.perf_counter() - start
+    measured = {}
+    for epochs in SWEEP_LENGTHS:
+        def once():
+            with tempfile.TemporaryDirectory() as folder:
+                _sweep(data, folder, epochs, fused, precision)
+            keras.backend.clear_session()  # so the peak memory is that of one sweep
+            gc.collect()
+        measured[epochs] = _best(once)
+    (short, t_short), (long, t_long) = ((e, measured[e][0]) for e in SWEEP_LENGTHS)
+    per_epoch = (t_long - t_short) / (long - short)
+    setup = t_short - short * per_epoch
     model, (encoder, decoder) = _model("dense", "project")
     runs = len(SWEEP["coefficients"])
-    return {"seconds": seconds * SWEEP["epochs"] / SWEEP_EPOCHS,
-            "measured_seconds": seconds, "measured_epochs": SWEEP_EPOCHS,
-            "flops": training_flops(encoder, decoder) * len(x) * runs * SWEEP["epochs"]}
+    return {"seconds": per_epoch, "setup_seconds": setup,
+            "total_seconds": setup + SWEEP["epochs"] * per_epoch,
+            "measured": {str(e): times for e, (_, times) in measured.items()},
+            "flops": training_flops(encoder, decoder) * len(x) * runs}
+
+
+def part_fidelity():
+    """The fused sweep on real MNIST in float32 and in bfloat16, same data and seed."""
+    import tempfile
+
+    from vae_helpers.data import load_mnist
+
+    data = load_mnist()
+    tables = {}
+    for precision in ("float32", BF16):
+        with tempfile.TemporaryDirectory() as folder:
+            table = _sweep(data, folder, FIDELITY_EPOCHS, True, precision)
+        tables[precision] = {column: [float(v) for v in table[column]] for column in table}
+    return {"data": data.source, "n_train": len(data.x_train), "epochs": FIDELITY_EPOCHS,
+            "tables": tables}
+
+
+def fidelity_summary(fidelity):
+    """Relative difference of the c = 1 test loss, and whether each test term's order
+    across c is the same in both precisions."""
+    import numpy as np
+
+    f32, bf16 = fidelity["tables"]["float32"], fidelity["tables"][BF16]
+    one = f32["c"].index(1.0)
+    summary = {"c1_test_loss_float32": f32["test_total"][one],
+               "c1_test_loss_bf16": bf16["test_total"][one]}
+    summary["c1_relative_difference"] = abs(summary["c1_test_loss_bf16"]
+                                            / summary["c1_test_loss_float32"] - 1)
+    for term in ("test_reconstruction", "test_kl"):
+        summary[f"{term}_same_order"] = bool(
+            (np.argsort(f32[term], kind="stable") == np.argsort(bf16[term], kind="stable")).all())
+    return summary
 
 
 PARTS = {
     "matmul": part_matmul,
+    "matmul_bf16": lambda: part_matmul("bfloat16"),
     "dense_baseline": lambda: part_epoch("dense", "baseline"),
     "dense_project": lambda: part_epoch("dense", "project"),
+    "dense_project_bf16": lambda: part_epoch("dense", "project", BF16),
     "conv_baseline": lambda: part_epoch("conv", "baseline"),
     "conv_project": lambda: part_epoch("conv", "project"),
     "sweep_sequential": lambda: part_sweep(fused=False),
     "sweep_fused": lambda: part_sweep(fused=True),
+    "sweep_fused_bf16": lambda: part_sweep(fused=True, precision=BF16),
+    "fidelity": part_fidelity,
 }
+NEEDS_BF16 = {"matmul_bf16", "dense_project_bf16", "sweep_fused_bf16", "fidelity"}
+# each row's speed-up is over the row named here
+BASELINES = {"dense_project": "dense_baseline", "dense_project_bf16": "dense_project",
+             "conv_project": "conv_baseline", "sweep_fused": "sweep_sequential",
+             "sweep_fused_bf16": "sweep_fused"}
 
 
 def run_part(name):
@@ -206,29 +316,54 @@ def run_part(name):
     return result
 
 
-def report(results):
-    peak = results["matmul"]["peak_gflops"]
-    rows = [("part", "seconds", "GFLOP/s", "% peak", "vs baseline", "peak RSS GB")]
-    pairs = {"dense_project": "dense_baseline", "conv_project": "conv_baseline",
-             "sweep_fused": "sweep_sequential"}
+def report(results, cpu):
+    """The table: each part's seconds, its rate against the matmul rate at the dense
+    VAE's shape and against the square peak (of its own precision), its speed-up."""
+    rows = [("part", "s/epoch", "set-up s", "40 epochs", "GFLOP/s", "% shape", "% peak",
+             "speed-up", "RSS GB")]
     for name, r in results.items():
-        if name == "matmul":
+        if name.startswith("matmul") or name == "fidelity":
             continue
+        matmul = results["matmul_bf16" if name.endswith("bf16") else "matmul"]
         gflops = r["flops"] / r["seconds"] / 1e9
-        base = pairs.get(name)
-        ratio = f"{results[base]['seconds'] / r['seconds']:.2f}x" if base else ""
-        rows.append((name, f"{r['seconds']:.1f}", f"{gflops:.0f}", f"{100 * gflops / peak:.0f}",
-                     ratio, f"{r['peak_rss_gb']:.2f}"))
+        base = BASELINES.get(name)
+        ratio = f"{results[base]['seconds'] / r['seconds']:.2f}x" if base in results else ""
+        sweep = "total_seconds" in r
+        rows.append((name, f"{r['seconds']:.1f}",
+                     f"{r['setup_seconds']:.0f}" if sweep else "",
+                     f"{r['total_seconds'] / 60:.1f} min" if sweep else "",
+                     f"{gflops:.0f}",
+                     "" if name.startswith("conv") else
+                     f"{100 * gflops / matmul['dense_shape_gflops']:.0f}",
+                     f"{100 * gflops / matmul['peak_gflops']:.0f}", ratio,
+                     f"{r['peak_rss_gb']:.2f}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.rjust(w) if i else cell.ljust(w)
                        for i, (cell, w) in enumerate(zip(row, widths))) for row in rows]
-    m = results["matmul"]
-    lines.insert(0, f"float32 matmul: {peak:.0f} GFLOP/s peak (2048^3), "
-                    f"{m['dense_shape_gflops']:.0f} at the dense VAE's shape (128x784 @ 784x512)")
-    lines.append("seconds: one epoch of 60,000 images (dense at batch 128, conv at batch 32, "
-                 f"timed on 1/{CONV_FRACTION} and scaled); sweeps: 8 runs x 40 epochs, timed "
-                 f"for {SWEEP_EPOCHS} epochs and scaled. 'vs baseline': speed-up over the "
-                 "line above it.")
+    head = [f"CPU: {cpu['model']} ({', '.join(cpu['flags']) or 'none of ' + ', '.join(CPU_FLAGS)})"]
+    for name, label in (("matmul", "float32"), ("matmul_bf16", "bfloat16")):
+        if name in results:
+            m = results[name]
+            head.append(f"{label} matmul GFLOP/s: {m['peak_gflops']:.0f} peak (2048^3), "
+                        f"{m['dense_shape_gflops']:.0f} at the dense VAE's shape (128x784 @ "
+                        f"784x512), {m['fused_wide_gflops']:.0f} as one wide product of 8 runs, "
+                        f"{m['fused_batched_gflops']:.0f} as 8 batched products "
+                        f"({m['fused_batched_xla_gflops']:.0f} inside XLA)")
+    if "matmul_bf16" not in results:
+        head.append("bfloat16: not supported on this CPU (no AVX-512 BF16 or AMX); rows skipped")
+    lines = head + lines
+    lines.append("s/epoch: one epoch of 60,000 images (dense at batch 128, conv at batch 32, "
+                 f"timed on 1/{CONV_FRACTION} and scaled); sweeps: one epoch of all 8 runs "
+                 "with validation and checkpoint. % shape: of the matmul rate at the dense "
+                 "VAE's shape. speed-up: over the row named in BASELINES.")
+    if "fidelity" in results:
+        s = results["fidelity"]["summary"]
+        lines.append(f"bfloat16 fidelity ({FIDELITY_EPOCHS}-epoch sweep on "
+                     f"{results['fidelity']['data']}): c = 1 test loss "
+                     f"{s['c1_test_loss_float32']:.2f} (float32) vs {s['c1_test_loss_bf16']:.2f} "
+                     f"(bfloat16), {100 * s['c1_relative_difference']:.2f}% apart; same order "
+                     f"across c: reconstruction {s['test_reconstruction_same_order']}, "
+                     f"KL {s['test_kl_same_order']}")
     return "\n".join(lines)
 
 
@@ -236,26 +371,48 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=sorted(PARTS))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results.json"))
+    parser.add_argument("--only", nargs="+", choices=sorted(PARTS), metavar="PART",
+                        help="measure only these parts and replace them in an existing --out")
     args = parser.parse_args()
+    import vae_helpers  # noqa: F401  (first: it keeps TensorFlow's start-up messages quiet)
+
     if args.part:
         import tensorflow as tf
 
         tf.get_logger().setLevel("ERROR")  # each sweep run's new model traces once
         print(json.dumps(PARTS[args.part]()))
         return
+    import tensorflow as tf
+
     from vae_helpers.training import device_report
 
+    cpu = cpu_description()
     device = device_report()
-    print(device, flush=True)
+    print(device, "|", cpu["model"], cpu["flags"], flush=True)
     results = {}
+    if args.only:
+        with open(args.out) as handle:
+            stored = json.load(handle)
+        if stored.get("cpu") != cpu:
+            raise SystemExit(f"{args.out} was measured on another CPU ({stored.get('cpu')}); "
+                             "measure every part here instead of --only.")
+        results = stored["results"]
     for name in PARTS:
+        if name in NEEDS_BF16 and not bf16_supported(cpu) or args.only and name not in args.only:
+            continue
         print(f"  {name} ...", flush=True)
         results[name] = run_part(name)
-    table = report(results)
+    results = {name: results[name] for name in PARTS if name in results}
+    if "fidelity" in results:
+        results["fidelity"]["summary"] = fidelity_summary(results["fidelity"])
+    table = report(results, cpu)
     print(table)
-    payload = {"device": device, "machine": platform.processor() or platform.machine(),
-               "cpu_count": os.cpu_count(), "images": "60,000 random, MNIST shape",
-               "results": results, "table": table}
+    build = tf.sysconfig.get_build_info()
+    payload = {"device": device, "cpu": cpu, "cpu_count": os.cpu_count(),
+               "tensorflow": {"version": tf.__version__,
+                              "build": {k: str(v) for k, v in build.items()},
+                              "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") != "0"},
+               "images": "60,000 random, MNIST shape", "results": results, "table": table}
     with open(args.out, "w") as handle:
         json.dump(payload, handle, indent=1)
     print(f"written to {args.out}")

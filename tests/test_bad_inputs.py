@@ -203,6 +203,24 @@ def test_corrupt_sweep_weights_are_retrained(tmp_path):
     assert experiments.load_run_model(tmp_path / "sweep", "c=1") is not None
 
 
+def _nan_in_last_pixel(n=3):
+    x = np.full((n, 784), 0.5, "float32")
+    x[-1, -1] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, folder: training.array_dataset(x, 2),
+    lambda x, folder: prediction.encode(_vae(), x),
+    lambda x, folder: experiments.kl_sweep(MNIST(ONES, None, x, None, "test"), folder,
+                                           coefficients=[1], epochs=1, progress=False),
+], ids=["array_dataset", "encode", "kl_sweep test images"])
+def test_nan_in_the_last_pixel_of_the_last_image_is_rejected(call, tmp_path):
+    with pytest.raises(ValueError, match="NaN or inf"):
+        call(_nan_in_last_pixel(), tmp_path / "results")
+    assert not (tmp_path / "results").exists()  # refused before the folder is made
+
+
 # --- property-based: random bad arrays are always rejected with ValueError -------------------
 
 finite_unit = hnp.arrays(np.float32, st.tuples(st.integers(1, 4), st.just(6)),

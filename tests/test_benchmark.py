@@ -16,7 +16,8 @@ def bench(monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     monkeypatch.setattr(module, "N_IMAGES", 640)
-    monkeypatch.setattr(module, "SWEEP_EPOCHS", 1)
+    monkeypatch.setattr(module, "REPEATS", 1)
+    monkeypatch.setattr(module, "FIDELITY_EPOCHS", 1)
     monkeypatch.setitem(module.SWEEP, "coefficients", (0, 1))
     return module
 
@@ -28,10 +29,38 @@ def test_flop_count_of_the_dense_vae(bench):
     assert per_example == 2 * (2 * macs_first + 3 * macs_rest)
 
 
-def test_every_part_runs_and_the_table_has_each_ratio(bench):
-    results = {"matmul": {"peak_gflops": 100.0, "dense_shape_gflops": 50.0}}
-    for name in ("dense_baseline", "dense_project", "sweep_sequential", "sweep_fused"):
+def test_cpu_description_names_the_model_and_known_flags_only(bench):
+    cpu = bench.cpu_description()
+    assert cpu["model"] and set(cpu["flags"]) <= set(bench.CPU_FLAGS)
+    assert bench.bf16_supported({"model": "x", "flags": ["avx2", "avx512_bf16"]})
+    assert not bench.bf16_supported({"model": "x", "flags": ["avx2", "avx512f"]})
+
+
+def test_sweep_setup_and_epoch_cost_come_from_two_lengths(bench, monkeypatch):
+    timings = iter([30.0, 50.0])  # seconds of the 1- and the 3-epoch sweep
+    monkeypatch.setattr(bench, "_best", lambda function, repeats=None: (next(timings), []))
+    result = bench.part_sweep(fused=True)
+    assert result["seconds"] == pytest.approx(10.0) and result["setup_seconds"] == pytest.approx(20.0)
+    assert result["total_seconds"] == pytest.approx(20.0 + 40 * 10.0)
+
+
+def test_every_part_runs_in_both_precisions_and_the_table_has_each_ratio(bench):
+    # bfloat16 runs (emulated, slowly) on CPUs without bfloat16 instructions too
+    results = {}
+    for name in bench.PARTS:
+        if name.startswith("conv") or name == "sweep_fused_bf16":
+            continue  # covered by the model tests, and by the fidelity part's bf16 sweep
         results[name] = {**bench.PARTS[name](), "peak_rss_gb": 1.0}
-        assert results[name]["seconds"] > 0 and results[name]["flops"] > 0
-    table = bench.report(results)
-    assert len(re.findall(r"\d\.\d\dx", table)) == 2   # project vs baseline, fused vs sequential
+    results["fidelity"]["summary"] = bench.fidelity_summary(results["fidelity"])
+    for name, r in results.items():
+        if "flops" in r:  # (a sweep's per-epoch cost on 640 images is within timing noise)
+            assert r["flops"] > 0 and r.get("setup_seconds", r["seconds"]) > 0, name
+    assert set(results["fidelity"]["tables"]) == {"float32", bench.BF16}
+    cpu = {"model": "test CPU", "flags": ["avx2"]}
+    table = bench.report(results, cpu)
+    # dense project vs baseline, bf16 vs float32 dense, fused vs sequential
+    assert len(re.findall(r"\d\.\d\dx", table)) == 3
+    assert "test CPU (avx2)" in table and "bfloat16 fidelity" in table
+    for name in bench.NEEDS_BF16:
+        results.pop(name, None)
+    assert "not supported on this CPU" in bench.report(results, cpu)

@@ -46,6 +46,18 @@ def test_interrupted_sweep_resumes_without_retraining(tiny, tmp_path, monkeypatc
     np.testing.assert_allclose(table["test_total"][0], table["test_reconstruction"][0])  # c = 0
 
 
+@pytest.mark.parametrize("fused", [True, False])
+def test_finished_runs_are_never_trained_again(tiny, tmp_path, fused):
+    def files(name):  # a rewritten file gets a new inode (results are written and renamed)
+        return [os.stat(tmp_path / name / f).st_ino for f in ("result.json", "model.weights.h5")]
+
+    experiments.kl_sweep(tiny, tmp_path, coefficients=[0, 1], fused=fused, **TINY)
+    before = {name: files(name) for name in ("c=0", "c=1")}
+    table = experiments.kl_sweep(tiny, tmp_path, coefficients=[0, 1, 2], fused=fused, **TINY)
+    assert {name: files(name) for name in ("c=0", "c=1")} == before
+    assert (tmp_path / "c=2" / "result.json").exists() and len(table) == 3
+
+
 def test_runs_share_initial_weights_so_c_is_the_only_difference(tiny, tmp_path):
     # the same c trained as the 2nd run of one fused sweep and the only run of another:
     # the same result up to float rounding
@@ -85,6 +97,15 @@ def test_interrupted_fused_sweep_resumes_from_its_last_epoch(tiny, tmp_path, mon
     assert result["history"]["kl"][0] == state["history"]["kl_1"][0]  # epoch 1 kept, not redone
     assert not (tmp_path / "fused_checkpoint").exists()
     assert list(table["c"]) == [0, 1]
+    # resumed = uninterrupted: weights, optimizer state, noise and shuffle order restored
+    # (the same arithmetic in the same order; a wrong noise stream or order moves weights ~1e-3)
+    whole = experiments.kl_sweep(tiny, tmp_path / "whole", coefficients=[0, 1], **settings)
+    np.testing.assert_allclose(table["test_total"], whole["test_total"], rtol=1e-6)
+    for name in ("c=0", "c=1"):
+        resumed = experiments.load_run_model(tmp_path, name).get_weights()
+        uninterrupted = experiments.load_run_model(tmp_path / "whole", name).get_weights()
+        for a, b in zip(resumed, uninterrupted):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
 
 
 def test_corrupt_result_is_reported_and_retrained(tiny, tmp_path):
@@ -94,6 +115,17 @@ def test_corrupt_result_is_reported_and_retrained(tiny, tmp_path):
         table = experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
     assert np.isfinite(table["test_total"][0])
     assert json.loads((tmp_path / "c=1" / "result.json").read_text())["name"] == "c=1"
+
+
+def test_results_of_other_training_code_are_trained_again_with_a_warning(tiny, tmp_path,
+                                                                         monkeypatch):
+    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+    before = os.stat(tmp_path / "c=1" / "result.json").st_ino
+    monkeypatch.setattr(experiments, "_code_fingerprint", lambda: "other code")
+    with pytest.warns(UserWarning, match="another version of vae_helpers' training code"):
+        experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+    assert os.stat(tmp_path / "c=1" / "result.json").st_ino != before   # trained again
+    assert json.loads((tmp_path / "settings.json").read_text())["code"] == "other code"
 
 
 def test_other_settings_in_the_same_folder_are_refused(tiny, tmp_path):

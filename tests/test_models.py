@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from vae_helpers import models, prediction
+from vae_helpers import models, prediction, training
+from vae_helpers.config import set_seed
 
 
 def _fit(model, x, epochs=2, seed=0, **kwargs):
@@ -50,13 +51,40 @@ def test_beta_is_a_variable_that_changes_the_loss(mnist_small):
     assert not model.beta.trainable
 
 
-def test_same_seed_same_training(mnist_small):
-    results = []
-    for _ in range(2):
-        keras.utils.set_random_seed(42)
+def test_same_seed_same_numbers_and_other_seeds_differ(mnist_small):
+    # the real path: set_seed, then fit on the shuffled pipeline with random noise
+    def train(seed):
+        set_seed(seed)
         model = models.dense_vae(hidden_units=32)
-        results.append(_fit(model, mnist_small.x_train[:256], epochs=2).history["loss"])
-    assert results[0] == results[1]
+        model.compile(optimizer="adam", **training.compile_settings(model))
+        model.fit(training.array_dataset(mnist_small.x_train[:256], 32), epochs=2, verbose=0,
+                  shuffle=False)
+        return np.concatenate([w.ravel() for w in model.get_weights()])
+
+    first, again, other = train(42), train(42), train(43)
+    np.testing.assert_array_equal(first, again)
+    assert np.abs(first - other).max() > 1e-3
+
+
+def test_shuffle_order_follows_the_seed():
+    x = np.arange(16, dtype="float32").reshape(16, 1) / 16
+    def order(seed):
+        set_seed(seed)
+        return np.concatenate([b.numpy().ravel() for b in training.array_dataset(x, 4)])
+    assert np.array_equal(order(1), order(1)) and not np.array_equal(order(1), order(2))
+
+
+def test_sampling_draws_from_the_gaussian_it_is_given():
+    # z = mean + exp(log_var / 2) eps: over n draws the sample mean and variance of each
+    # dimension are within 6 standard errors of mean and exp(log_var) (the standard
+    # error of a sample variance of a Gaussian is var * sqrt(2 / (n - 1)))
+    n = 200_000
+    mean = np.array([[-1.0, 0.0, 2.0]], "float32")
+    log_var = np.array([[-2.0, 0.0, 1.5]], "float32")
+    z = models.Sampling(seed=0)([np.repeat(mean, n, 0), np.repeat(log_var, n, 0)]).numpy()
+    var = np.exp(log_var[0])
+    assert np.all(np.abs(z.mean(0) - mean[0]) < 6 * np.sqrt(var / n))
+    assert np.all(np.abs(z.var(0, ddof=1) - var) < 6 * var * np.sqrt(2 / (n - 1)))
 
 
 def test_gaussian_reconstruction_trains_and_accepts_any_range(mnist_small):

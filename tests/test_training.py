@@ -1,6 +1,8 @@
+import keras
 import numpy as np
+import pytest
 
-from vae_helpers import models, training
+from vae_helpers import losses, models, training
 
 
 def test_array_dataset_gives_every_image_once_per_epoch_in_a_new_order():
@@ -37,3 +39,19 @@ def test_device_report_is_one_line_naming_backend_and_device():
     line = training.device_report()
     assert "\n" not in line and line.startswith("tensorflow ")
     assert " on CPU " in line or " on GPU: " in line
+
+
+def test_precision_builds_models_under_the_policy_and_restores_the_global_one(unit_images):
+    with training.precision("mixed_bfloat16"):
+        model = models.dense_vae(hidden_units=16)
+    assert keras.config.dtype_policy().name == "float32"
+    assert model.encoder.layers[1].compute_dtype == "bfloat16"
+    assert model.encoder.layers[1].kernel.dtype == "float32"   # weights stay float32
+    out = model(unit_images)
+    assert keras.backend.standardize_dtype(out["x_hat"].dtype) == "bfloat16"
+    total, recon, kl = losses.vae_loss(unit_images, out["x_hat"], out["z_mean"], out["z_log_var"])
+    assert keras.backend.standardize_dtype(total.dtype) == "float32"  # the loss is float32
+    with pytest.raises(ValueError, match="precision must be one of"):
+        with training.precision("float8"):
+            pass
+    assert keras.config.dtype_policy().name == "float32"

@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import math
 import os
 import pathlib
 import shutil
@@ -38,18 +39,33 @@ RESULT_KEYS = ("name", "history", "test")
 SETTINGS_FILE = "settings.json"
 INITIAL_WEIGHTS, INITIAL_WEIGHTS_TMP = "initial.weights.h5", "initial.tmp.weights.h5"
 CHECKPOINT_DIR = "fused_checkpoint"
+LOCK_FILE = ".lock"
 RESERVED_NAMES = frozenset({SETTINGS_FILE, SETTINGS_FILE + ".tmp", INITIAL_WEIGHTS,
-                            INITIAL_WEIGHTS_TMP, CHECKPOINT_DIR})
+                            INITIAL_WEIGHTS_TMP, CHECKPOINT_DIR, LOCK_FILE})
+# the modules whose code produces a stored result
+RESULT_CODE = ("config.py", "diagnostics.py", "experiments.py", "fused.py", "losses.py",
+               "models.py", "prediction.py", "schedules.py", "training.py")
 
 
 class EpochProgress(keras.callbacks.Callback):
-    """A tqdm bar over epochs showing the latest loss terms."""
+    """A tqdm bar over epochs showing the latest loss terms. After the second
+    epoch (the first also traces and compiles) it prints how long the rest will take."""
 
     def __init__(self, epochs, description):
         super().__init__()
+        self.epochs, self.description = epochs, description
         self.bar = tqdm(total=epochs, desc=description, leave=False, unit="epoch")
+        self.epoch_start = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.bar.n == 1 and self.epochs > 2:
+            seconds = time.perf_counter() - self.epoch_start
+            print(f"{self.description}: an epoch takes {seconds:.1f} s (timed on the second; the "
+                  f"first also compiled), so the other {self.epochs - 2} epochs will take about "
+                  f"{_duration(seconds * (self.epochs - 2))}.", flush=True)
         logs = logs or {}
         keys = [k for k in ("reconstruction", "kl") if k in logs] or ["loss"]
         self.bar.set_postfix({k: f"{logs[k]:.1f}" for k in keys if k in logs})
@@ -59,10 +75,15 @@ class EpochProgress(keras.callbacks.Callback):
         self.bar.close()
 
 
+def _duration(seconds):
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
 class FusedCheckpoint(keras.callbacks.Callback):
-    """After each epoch, store a fused model's weights with its optimizer state,
-    and its history, in ``folder`` (state file last), so an interrupted fused training
-    resumes from its last finished epoch."""
+    """After each epoch, store a fused model's weights with its optimizer state, the
+    state of its noise generator and its history in ``folder`` (state file last), so
+    an interrupted fused training resumes from its last finished epoch as if it had
+    not stopped (``_fit`` skips the shuffle orders of the finished epochs)."""
 
     def __init__(self, folder, names):
         super().__init__()
@@ -76,8 +97,10 @@ class FusedCheckpoint(keras.callbacks.Callback):
             state = json.loads((self.folder / "state.json").read_text())
             if state["names"] != self.names:
                 return 0
-            model.optimizer.build(model.trainable_variables)
-            model.load_weights(self.folder / "fused.weights.h5")  # with the optimizer's state
+            model.optimizer.build(model.trainable_variables)  # so its state is loaded too
+            model.load_weights(self.folder / "fused.weights.h5")
+            model.seed_generator.state.assign(np.asarray(state["noise_state"],
+                                                         model.seed_generator.state.dtype))
         except (OSError, ValueError, KeyError):
             return 0
         self.history = state["history"]
@@ -89,8 +112,9 @@ class FusedCheckpoint(keras.callbacks.Callback):
         self.folder.mkdir(parents=True, exist_ok=True)
         self.model.save_weights(self.folder / "fused.tmp.weights.h5")
         os.replace(self.folder / "fused.tmp.weights.h5", self.folder / "fused.weights.h5")
-        _write_json(self.folder / "state.json",
-                    {"names": self.names, "epoch": epoch + 1, "history": self.history})
+        noise = keras.ops.convert_to_numpy(self.model.seed_generator.state).tolist()
+        _write_json(self.folder / "state.json", {"names": self.names, "epoch": epoch + 1,
+                                                 "noise_state": noise, "history": self.history})
 
     def remove(self):
         """Delete the stored state (all runs are stored as finished)."""
@@ -117,21 +141,41 @@ def _write_json(path, payload):
 
 
 def _settings_file(results_dir, settings):
-    """Record the experiment's settings; refuse a folder holding other settings."""
+    """Record the experiment's settings; refuse a folder holding other settings, and
+    clear one whose results another version of the training code made."""
     path = results_dir / SETTINGS_FILE
     if path.exists():
         try:
             saved = json.loads(path.read_text())
         except ValueError:
             saved = None
-        if saved != settings:
-            saved = saved if isinstance(saved, dict) else {}
-            differ = sorted(k for k in set(saved) | set(settings) if saved.get(k) != settings.get(k))
+        saved = saved if isinstance(saved, dict) else {}
+        differ = sorted(k for k in set(saved) | set(settings) if saved.get(k) != settings.get(k))
+        if differ == ["code"]:
+            warnings.warn(f"{str(results_dir)!r} holds results made by another version of "
+                          "vae_helpers' training code; they are deleted and trained again.",
+                          stacklevel=4)
+            for entry in results_dir.iterdir():
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                elif entry.name != LOCK_FILE:
+                    entry.unlink()
+        elif differ:
             raise ValueError(f"{str(results_dir)!r} holds results made with other settings "
                              f"(different: {', '.join(differ)}); use another results_dir or "
                              "delete that folder.")
-    else:
-        _write_json(path, settings)
+        else:
+            return
+    _write_json(path, settings)
+
+
+def _code_fingerprint():
+    """A hash of the package files that produce stored results (training, losses,
+    diagnostics): results from other code are not reused."""
+    digest = hashlib.blake2b(digest_size=8)
+    for name in RESULT_CODE:
+        digest.update((pathlib.Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()
 
 
 def _finished(run_dir):
@@ -161,10 +205,13 @@ def _check_same_schedule(results_dir, name, result, schedule, epochs):
 
 
 def _build(settings):
+    """The run's dense VAE, built under the settings' precision."""
     if settings["architecture"] != "dense":
         raise ValueError(f"unknown architecture {settings['architecture']!r}.")
-    return models.dense_vae(latent_dim=settings["latent_dim"], hidden_units=settings["hidden_units"],
-                            reconstruction=settings["reconstruction"])
+    with training.precision(settings.get("precision", "float32")):
+        return models.dense_vae(latent_dim=settings["latent_dim"],
+                                hidden_units=settings["hidden_units"],
+                                reconstruction=settings["reconstruction"])
 
 
 def _initial_weights(results_dir, settings):
@@ -211,7 +258,7 @@ def _train_run(name, run_dir, settings, data, schedule, progress):
 
 
 def _batches(x, settings, shuffle):
-    return training.array_dataset(x, settings["batch_size"], shuffle,
+    return training.array_dataset(x, settings["batch_size"], shuffle, seed=settings["seed"],
                                   unit_range=settings["reconstruction"] == "bernoulli")
 
 
@@ -221,10 +268,18 @@ def _compile(model, settings):
 
 
 def _fit(model, settings, data, callbacks, progress, initial_epoch=0):
-    """Train the compiled ``model`` on ``data`` with the fast input pipeline."""
+    """Train the compiled ``model`` on ``data`` with the fast input pipeline.
+
+    With ``steps_per_epoch`` given, Keras starts one pass over the batches per
+    epoch, and each pass draws the next shuffle order: skipping the passes of the
+    finished epochs makes a resumed training see the orders an uninterrupted one sees.
+    """
     callbacks = [*callbacks, training.NaNGuard(), *([progress] if progress else [])]
-    return model.fit(_batches(data.x_train, settings, True), epochs=settings["epochs"],
-                     initial_epoch=initial_epoch,
+    batches = _batches(data.x_train, settings, True)
+    for _ in range(initial_epoch):
+        iter(batches)
+    return model.fit(batches, epochs=settings["epochs"], initial_epoch=initial_epoch,
+                     steps_per_epoch=math.ceil(len(data.x_train) / settings["batch_size"]),
                      validation_data=_batches(data.x_test, settings, False),
                      callbacks=callbacks, verbose=0, shuffle=False)  # the pipeline shuffles
 
@@ -236,7 +291,8 @@ def _train_fused(runs, results_dir, settings, data, progress):
     set_seed(settings["seed"])
     initial = _build(settings)
     initial.load_weights(_initial_weights(results_dir, settings))
-    model = FusedDenseVAE.from_vae(initial, [0.0] * len(names))
+    with training.precision(settings["precision"]):
+        model = FusedDenseVAE.from_vae(initial, [0.0] * len(names))
     _compile(model, settings)
     checkpoint = FusedCheckpoint(results_dir / CHECKPOINT_DIR, names)
     start = checkpoint.restore(model)
@@ -267,7 +323,7 @@ def _run_all(results_dir, settings, data, runs, progress, fused):
 @contextlib.contextmanager
 def _folder_lock(results_dir):
     """Hold ``results_dir`` for this process; a second process gets a clear error."""
-    with open(results_dir / ".lock", "w") as lock:
+    with open(results_dir / LOCK_FILE, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -301,7 +357,7 @@ def _run_all_locked(results_dir, settings, data, runs, progress, fused):
 
 
 def _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units, reconstruction,
-              seed):
+              seed, precision):
     """The settings a results folder is kept for, each checked before anything is written."""
     reconstruction = check_choice("reconstruction", reconstruction, losses.RECONSTRUCTIONS)
     input_dim = int(np.prod(np.shape(data.x_train)[1:]))
@@ -317,8 +373,9 @@ def _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
                              else list(check_sizes("hidden_units", hidden_units))),
             "reconstruction": reconstruction,
             "seed": check_size("seed", seed, low=0),
+            "precision": check_choice("precision", precision, training.PRECISIONS),
             "data_source": data.source, "n_train": len(data.x_train),
-            "data_fingerprint": _fingerprint(data)}
+            "data_fingerprint": _fingerprint(data), "code": _code_fingerprint()}
 
 
 def _fingerprint(data):
@@ -337,7 +394,7 @@ def _run_name(c):
 
 def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, batch_size=128,
              learning_rate=1e-3, latent_dim=2, hidden_units=512, seed=0, progress=True,
-             fused=True):
+             fused=True, precision="float32"):
     """Train the dense VAE once per KL coefficient c, every run from the SAME
     initial weights (and the same data order and noise), and return a table of
     test results, one row per c.
@@ -346,7 +403,9 @@ def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, ba
     sweep is called again with the same settings. ``fused=True`` trains the
     unfinished runs at once as one ``FusedDenseVAE`` (same mathematics per run,
     shared step overhead; it resumes from its last finished epoch);
-    ``fused=False`` trains them one after another.
+    ``fused=False`` trains them one after another. ``precision="mixed_bfloat16"``
+    computes the layers in bfloat16 (weights and loss stay float32); see the README
+    for when it is faster.
     """
     coefficients = list(coefficients)
     if not coefficients:
@@ -355,7 +414,7 @@ def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, ba
     if len(runs) < len(coefficients):
         raise ValueError(f"coefficients {coefficients} has repeated values; list each c once.")
     settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
-                         "bernoulli", seed)
+                         "bernoulli", seed, precision)
     results = _run_all(results_dir, settings, data, runs, progress, fused)
     return pd.DataFrame({
         "c": [float(c) for c in coefficients],
@@ -368,11 +427,12 @@ def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, ba
 
 def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128,
                          learning_rate=1e-3, latent_dim=16, hidden_units=512,
-                         reconstruction="gaussian", seed=0, progress=True, fused=True):
+                         reconstruction="gaussian", seed=0, progress=True, fused=True,
+                         precision="float32"):
     """Train one dense VAE per KL schedule (``name -> schedule``, per epoch) from
     the same initial weights; return ``name -> stored result`` (history with the
-    beta of each epoch, test terms, active units, per-dimension KL). ``fused``
-    as in ``kl_sweep``."""
+    beta of each epoch, test terms, active units, per-dimension KL). ``fused`` and
+    ``precision`` as in ``kl_sweep``."""
     if not schedules:
         raise ValueError("schedules is empty; pass e.g. {'constant': Constant(1.0)}.")
     for name in schedules:
@@ -381,7 +441,7 @@ def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128
             raise ValueError(f"schedule name {name!r} must be a plain folder name other than "
                              f"{sorted(RESERVED_NAMES)}, e.g. 'linear warm-up'.")
     settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
-                         reconstruction, seed)
+                         reconstruction, seed, precision)
     results = _run_all(results_dir, settings, data, dict(schedules), progress, fused)
     return dict(zip(schedules, results))
 

@@ -95,7 +95,8 @@ class FusedDenseVAE(keras.Model):
         return {"z_mean": z_mean, "z_log_var": z_log_var, "z": z, "x_hat": x_hat}
 
     def call(self, x, training=False):
-        eps = keras.random.normal((ops.shape(x)[0], self.latent_dim), seed=self.seed_generator)
+        eps = keras.random.normal((ops.shape(x)[0], self.latent_dim), dtype=x.dtype,
+                                  seed=self.seed_generator)
         return self.forward(x, eps)
 
     def loss_terms(self, x, outputs):

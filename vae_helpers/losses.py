@@ -165,6 +165,14 @@ def vae_loss(x, x_hat, z_mean, z_log_var, beta=1.0, reconstruction="bernoulli"):
     """
     if not ops.is_tensor(beta) and not isinstance(beta, keras.Variable):
         beta = check_beta(beta)
+    # under a mixed-precision policy the model outputs bfloat16/float16: the loss is float32
+    x_hat, z_mean, z_log_var = (_at_least_float32(a) for a in (x_hat, z_mean, z_log_var))
     recon = ops.mean(reconstruction_loss(x, x_hat, reconstruction))
     kl = ops.mean(kl_standard_normal(z_mean, z_log_var))
-    return recon + beta * kl, recon, kl
+    return recon + ops.cast(beta, kl.dtype) * kl, recon, kl
+
+
+def _at_least_float32(a):
+    if ops.is_tensor(a) and keras.backend.standardize_dtype(a.dtype) in ("bfloat16", "float16"):
+        return ops.cast(a, "float32")
+    return a

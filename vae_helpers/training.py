@@ -10,13 +10,18 @@ arrays with Keras' defaults. XLA made the conv model slower on a CPU, so
 there Keras decides (``"auto"``: XLA on a GPU only).
 """
 
+import contextlib
 import math
 import os
 import time
 
 import keras
 
-from .validation import check_images, check_size
+from .validation import check_choice, check_images, check_size
+
+# Keras dtype policies a model may be built under: "mixed_bfloat16" keeps the
+# weights and the loss in float32 and computes layers in bfloat16.
+PRECISIONS = ("float32", "mixed_bfloat16")
 
 # Steps run per call of the compiled train function: per-batch Python work
 # (callbacks, logs) then happens once every this many steps.
@@ -28,13 +33,14 @@ def backend_is_tensorflow():
     return keras.backend.backend() == "tensorflow"
 
 
-def array_dataset(x, batch_size=128, shuffle=True, unit_range=True, shape=None):
+def array_dataset(x, batch_size=128, shuffle=True, unit_range=True, shape=None, seed=None):
     """Batches of the images ``x`` to pass to ``fit``/``evaluate``: a ``tf.data``
     pipeline on TensorFlow, the checked array itself on other backends.
 
     ``x`` is checked first (numeric, finite, in [0, 1] with ``unit_range``, and
     each example of ``shape`` if given).
-    Indices are shuffled each epoch and each batch is gathered from ``x`` in
+    Indices are shuffled each epoch (the orders follow from ``seed``, or from the
+    global seed set by ``set_seed`` when it is None) and each batch is gathered from ``x`` in
     the pipeline's background thread: no copy of the data is made (on 60,000
     images a copy takes 188 MB); the last batch may be smaller.
     """
@@ -51,7 +57,7 @@ def array_dataset(x, batch_size=128, shuffle=True, unit_range=True, shape=None):
 
     indices = tf.data.Dataset.range(len(x))
     if shuffle:
-        indices = indices.shuffle(len(x), reshuffle_each_iteration=True)
+        indices = indices.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     dataset = indices.batch(batch_size).map(gather).prefetch(2)
     options = tf.data.Options()
     options.autotune.enabled = False
@@ -66,6 +72,19 @@ def compile_settings(model):
                    for layer in model._flatten_layers())
     jit = True if backend_is_tensorflow() and not has_conv else "auto"
     return {"steps_per_execution": STEPS_PER_EXECUTION, "jit_compile": jit}
+
+
+@contextlib.contextmanager
+def precision(policy="float32"):
+    """Build the models created inside this ``with`` block under the Keras dtype
+    policy ``policy`` (one of ``PRECISIONS``); the global policy is restored after."""
+    policy = check_choice("precision", policy, PRECISIONS)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 class EpochLog(keras.callbacks.Callback):
