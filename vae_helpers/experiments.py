@@ -291,8 +291,7 @@ def _train_fused(runs, results_dir, settings, data, progress):
     set_seed(settings["seed"])
     initial = _build(settings)
     initial.load_weights(_initial_weights(results_dir, settings))
-    with training.precision(settings["precision"]):
-        model = FusedDenseVAE.from_vae(initial, [0.0] * len(names))
+    model = FusedDenseVAE.from_vae(initial, [0.0] * len(names))  # in the run's precision
     _compile(model, settings)
     checkpoint = FusedCheckpoint(results_dir / CHECKPOINT_DIR, names)
     start = checkpoint.restore(model)

@@ -152,11 +152,13 @@ class FusedDenseVAE(keras.Model):
 
     @classmethod
     def from_vae(cls, vae, betas, seed=None):
-        """A fused model whose every run starts from the weights of ``vae``."""
+        """A fused model whose every run starts from the weights of ``vae``, computing
+        in its precision (dtype policy)."""
         fused = cls(betas, input_dim=vae.encoder.inputs[0].shape[-1],
                     hidden_units=[layer.units for layer in _hidden_layers(vae.encoder)],
                     latent_dim=vae.decoder.inputs[0].shape[-1],
-                    reconstruction=vae.reconstruction, seed=seed)
+                    reconstruction=vae.reconstruction, seed=seed,
+                    dtype=vae.encoder.layers[1].dtype_policy)
         for run in range(fused.runs):
             fused.set_run_weights(run, vae)
         return fused
