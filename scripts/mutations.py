@@ -32,7 +32,7 @@ MUTATIONS = [
      "pass", ["tests/test_experiments.py::test_interrupted_fused_sweep_resumes_from_its_last_epoch"]),
     ("restore-skips-noise-state", "an interrupted fused sweep resumes where it stopped",
      "vae_helpers/experiments.py",
-     'model.seed_generator.state.assign(np.asarray(state["noise_state"],', "(np.asarray((",
+     'model.seed_generator.state.assign(np.asarray(state["noise_state"],', "(np.asarray(state[\"noise_state\"],",
      ["tests/test_experiments.py::test_interrupted_fused_sweep_resumes_from_its_last_epoch"]),
     ("resume-repeats-shuffle-orders", "an interrupted fused sweep resumes where it stopped",
      "vae_helpers/experiments.py", "for _ in range(initial_epoch):", "for _ in range(0):",
