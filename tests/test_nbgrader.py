@@ -125,3 +125,16 @@ def test_unsolved_notebooks_fail_only_in_their_checks_with_the_student_message(c
             assert cell in graded
             assert error["ename"] == "ExerciseNotPassed" and "is not implemented yet" in error["evalue"]
             assert "def " not in "".join(error["traceback"])   # no reference code shown
+
+
+def test_generate_assignment_refuses_a_misspelt_solution_marker(tmp_path):
+    shutil.copy(ROOT / "course" / "nbgrader_config.py", tmp_path)
+    source = tmp_path / "source" / ASSIGNMENT
+    source.mkdir(parents=True)
+    notebook = json.loads((ROOT / "notebooks" / "02_elbo_derivation_checks.ipynb").read_text())
+    for cell in notebook["cells"]:
+        cell["source"] = "".join(cell["source"]).replace("### BEGIN SOLUTION", "# BEGIN SOLUTION")
+    (source / "02.ipynb").write_text(json.dumps(notebook))
+    rc, output = _nbgrader(tmp_path, "generate_assignment", ASSIGNMENT)
+    assert rc != 0 and "misspelt solution marker" in output, output
+    assert not list((tmp_path / "release").rglob("*.ipynb")), "a solution reached the release"

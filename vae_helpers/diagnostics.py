@@ -7,6 +7,8 @@ import numpy as np
 
 from . import losses
 from .prediction import decode, encode
+from .validation import (check_choice, check_images, check_labels, check_number, check_size,
+                         check_vae_images)
 
 ACTIVE_THRESHOLD = 0.01  # Burda et al. (2016): Var_x(E_q[z_j]) above 0.01 counts as active
 
@@ -18,8 +20,9 @@ def monte_carlo_z(label, estimate, standard_error, exact):
     seed and passes when this z-score is at most 4 (a chance failure rate
     under 1 in 10,000 for an unbiased estimator).
     """
-    if not standard_error > 0 or not math.isfinite(standard_error):
-        raise ValueError(f"standard_error must be a positive number, got {standard_error!r}.")
+    estimate, exact = (check_number(name, v, low=-math.inf)
+                       for name, v in (("estimate", estimate), ("exact", exact)))
+    standard_error = check_number("standard_error", standard_error, low_inclusive=False)
     z = abs(estimate - exact) / standard_error
     print(f"{label}: Monte Carlo {estimate:.4f} ± {standard_error:.4f} (1 SE), exact {exact:.4f}, "
           f"|difference| = {z:.1f} SE (tolerance 4 SE)")
@@ -35,6 +38,7 @@ def per_dimension_kl(model, x):
 def active_units(model, x, threshold=ACTIVE_THRESHOLD):
     """Return ``(count, variances)``: variance over ``x`` of each dimension's
     encoder mean E_q[z_j], and how many exceed ``threshold``."""
+    threshold = check_number("threshold", threshold)
     z_mean, _ = encode(model, x)
     variances = z_mean.var(axis=0)
     return int(np.sum(variances > threshold)), variances
@@ -46,7 +50,7 @@ def log_likelihood(x, x_hat, kind):
     ``"bernoulli"``: minus the summed BCE; ``"gaussian"``: the Gaussian with
     variance 1/2, whose negative log-likelihood is the squared error plus a constant.
     """
-    if kind == "gaussian":
+    if check_choice("kind", kind, losses.RECONSTRUCTIONS) == "gaussian":
         return -np.asarray(losses.gaussian_nll(x, x_hat, variance=0.5, reduction="sum"))
     return -np.asarray(losses.reconstruction_loss(x, x_hat, kind))
 
@@ -74,9 +78,8 @@ def importance_sampled_log_likelihood(model, x, k=100, seed=0, chunk=32):
     grows with k towards log p(x). Returns ``(log_px, elbo)``, each one value
     per example, the ELBO with the same samples averaged instead.
     """
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be an integer >= 1, got {k!r}.")
-    x = np.asarray(x, dtype="float32")
+    k, chunk = check_size("k", k), check_size("chunk", chunk)
+    x = check_vae_images(model, x)
     rng = np.random.default_rng(seed)
     log_px, elbo = [], []
     for start in range(0, len(x), chunk):
@@ -95,7 +98,6 @@ def importance_sampled_log_likelihood(model, x, k=100, seed=0, chunk=32):
     return np.concatenate(log_px), np.concatenate(elbo)
 
 
-
 def aggregate_posterior_sample(model, x, seed=0):
     """One z ~ q(z|x) per example: a sample of the aggregate posterior q(z),
     the distribution the KL term pulls towards the prior N(0, I)."""
@@ -108,8 +110,10 @@ def digit_classifier(x_train, y_train, seed=0):
     to tell which digits a decoder draws."""
     from sklearn.linear_model import LogisticRegression
 
+    x_train = check_images(x_train, "x_train")
+    y_train = check_labels(y_train, len(x_train), "y_train")
     classifier = LogisticRegression(max_iter=300, random_state=seed)
-    return classifier.fit(np.asarray(x_train).reshape(len(x_train), -1), y_train)
+    return classifier.fit(x_train.reshape(len(x_train), -1), y_train)
 
 
 def digits_drawn(model, classifier, n=20, extent=3.0):

@@ -1,9 +1,17 @@
 """Exercise checks: students call them on their own solutions and see a message,
-never code."""
+never code. ``check_solution_markers`` guards the student version against
+misspelt solution markers."""
+
+import difflib
+import json
+import re
 
 import numpy as np
 
-from .validation import check_choice, check_images
+from .validation import (check_callable, check_choice, check_images, check_list, check_path,
+                         check_size)
+
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 class ExerciseNotPassed(AssertionError):
@@ -20,10 +28,8 @@ class ExerciseNotPassed(AssertionError):
 def _run_cases(fn, cases, reference, hint, rtol=1e-5, atol=1e-6):
     """Call ``fn`` on each ``(label, args)`` case and compare with ``reference(*args)``."""
     name = getattr(fn, "__name__", "your function")
-    if not callable(fn):
-        raise TypeError(f"pass your function itself (e.g. check(my_function)), got {fn!r}.")
-    if not cases:
-        raise ValueError("no cases to check; an exercise check needs at least one case.")
+    check_callable("fn", fn, "check(my_function): pass your function itself")
+    cases = check_list("cases", cases, "case")
     for label, args in cases:
         try:
             got = fn(*args)
@@ -109,7 +115,8 @@ def check_active_units(fn):
 
 def check_schedule(fn, reference, name, points):
     """Check a student's schedule ``fn(t)`` against a ``vae_helpers.schedules`` object."""
-    cases = [(f"{name}, t={t}", (t,)) for t in points]
+    check_callable("reference", reference, "schedules.LinearWarmup()", n_args=1)
+    cases = [(f"{name}, t={t}", (t,)) for t in check_list("points", points, "time step")]
     _run_cases(fn, cases, reference,
                       f"compare with the formula of the {name} schedule in the text above; "
                       "watch the start of the ramp and the value after it ends.")
@@ -154,8 +161,10 @@ def check_loss_trains(fn, x, reconstruction="bernoulli", epochs=2, n_images=1000
 
     from . import losses, models
 
-    x = check_images(x, "x", shape=(784,))[:n_images]
+    check_callable("fn", fn, "check_loss_trains(my_loss, x): pass your function itself")
+    x = check_images(x, "x", shape=(784,))[:check_size("n_images", n_images)]
     check_choice("reconstruction", reconstruction, losses.RECONSTRUCTIONS)
+    epochs = check_size("epochs", epochs)
 
     class StudentLossVAE(models.VAE):
         def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
@@ -192,3 +201,30 @@ def check_loss_trains(fn, x, reconstruction="bernoulli", epochs=2, n_images=1000
                                 f"the reference loss {np.round(want, 1)}; check the loss terms.")
     print(f"✓ {name} trains a VAE: loss {got[0]:.1f} -> {got[-1]:.1f} per image over "
           f"{epochs} epochs on {len(x)} images, as the reference loss does ({want[-1]:.1f}).")
+
+
+def _near_miss(line):
+    """True for a comment line that looks like a solution marker but is not exactly one."""
+    words = re.sub(r"[^a-z]", "", line.lower())
+    return (line.lstrip().startswith("#") and line.strip() not in SOLUTION_MARKERS
+            and any(difflib.SequenceMatcher(None, words, marker).ratio() >= 0.8
+                    for marker in ("beginsolution", "endsolution")))
+
+
+def check_solution_markers(notebook, resources=None):
+    """Refuse a notebook (a path or a loaded notebook) whose code cells hold a line that is
+    almost, but not exactly, ``### BEGIN SOLUTION`` or ``### END SOLUTION``: nbgrader would
+    copy that solution into the student version. Returns ``(notebook, resources)``, so it
+    also works as an nbgrader preprocessor (``c.GenerateAssignment.preprocessors``)."""
+    if not isinstance(notebook, dict):
+        with open(check_path("notebook", notebook), encoding="utf-8") as file:
+            notebook = json.load(file)
+    for index, cell in enumerate(notebook.get("cells", [])):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        for line in source.splitlines():
+            if cell.get("cell_type") == "code" and _near_miss(line):
+                raise ValueError(f"code cell {index} has the line {line.strip()!r}, a misspelt "
+                                 f"solution marker; write exactly {SOLUTION_MARKERS[0]!r} or "
+                                 f"{SOLUTION_MARKERS[1]!r}, or the solution reaches the students.")
+    return notebook, resources

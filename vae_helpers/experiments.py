@@ -30,8 +30,9 @@ from . import diagnostics, losses, models, training
 from .config import set_seed
 from .fused import FusedDenseVAE, RunSchedules
 from .schedules import Constant, KLScheduler, schedule_values
-from .validation import (check_beta, check_choice, check_images, check_number, check_size,
-                         check_sizes)
+from .validation import (check_beta, check_bool, check_callable, check_choice, check_dataset,
+                         check_images, check_labels, check_list, check_mapping, check_number,
+                         check_path, check_size, check_sizes)
 
 DEFAULT_COEFFICIENTS = (0, 0.02, 0.1, 0.5, 1, 2, 10, 20)
 RESULT_KEYS = ("name", "history", "test")
@@ -122,7 +123,7 @@ class FusedCheckpoint(keras.callbacks.Callback):
 
 
 def _writable_dir(results_dir):
-    path = pathlib.Path(results_dir)
+    path = pathlib.Path(check_path("results_dir", results_dir))
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path):
@@ -359,10 +360,13 @@ def _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
               seed, precision):
     """The settings a results folder is kept for, each checked before anything is written."""
     reconstruction = check_choice("reconstruction", reconstruction, losses.RECONSTRUCTIONS)
+    check_dataset(data)
     input_dim = int(np.prod(np.shape(data.x_train)[1:]))
-    for name in ("x_train", "x_test"):
-        check_images(getattr(data, name), f"data.{name}", shape=(input_dim,),
-                     unit_range=reconstruction == "bernoulli")
+    for x_name, y_name in (("x_train", "y_train"), ("x_test", "y_test")):
+        x = check_images(getattr(data, x_name), f"data.{x_name}", shape=(input_dim,),
+                         unit_range=reconstruction == "bernoulli")
+        if getattr(data, y_name) is not None:
+            check_labels(getattr(data, y_name), len(x), f"data.{y_name}")
     return {"architecture": "dense", "input_dim": input_dim,
             "epochs": check_size("epochs", epochs),
             "batch_size": check_size("batch_size", batch_size),
@@ -406,14 +410,13 @@ def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, ba
     computes the layers in bfloat16 (weights and loss stay float32); see the README
     for when it is faster.
     """
-    coefficients = list(coefficients)
-    if not coefficients:
-        raise ValueError("coefficients is empty; pass at least one KL coefficient.")
+    coefficients = check_list("coefficients", coefficients, "KL coefficient")
     runs = {_run_name(c): Constant(c) for c in coefficients}
     if len(runs) < len(coefficients):
         raise ValueError(f"coefficients {coefficients} has repeated values; list each c once.")
     settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
                          "bernoulli", seed, precision)
+    progress, fused = check_bool("progress", progress), check_bool("fused", fused)
     results = _run_all(results_dir, settings, data, runs, progress, fused)
     return pd.DataFrame({
         "c": [float(c) for c in coefficients],
@@ -432,22 +435,24 @@ def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128
     the same initial weights; return ``name -> stored result`` (history with the
     beta of each epoch, test terms, active units, per-dimension KL). ``fused`` and
     ``precision`` as in ``kl_sweep``."""
-    if not schedules:
-        raise ValueError("schedules is empty; pass e.g. {'constant': Constant(1.0)}.")
-    for name in schedules:
+    check_mapping("schedules", schedules, "a dict {name: schedule}, e.g. {'constant': Constant()}")
+    for name, schedule in schedules.items():
         if (not isinstance(name, str) or not name or os.sep in name or name.startswith(".")
                 or name in RESERVED_NAMES):
             raise ValueError(f"schedule name {name!r} must be a plain folder name other than "
                              f"{sorted(RESERVED_NAMES)}, e.g. 'linear warm-up'.")
+        check_callable(f"schedules[{name!r}]", schedule, "LinearWarmup()", n_args=1)
     settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
                          reconstruction, seed, precision)
+    progress, fused = check_bool("progress", progress), check_bool("fused", fused)
     results = _run_all(results_dir, settings, data, dict(schedules), progress, fused)
     return dict(zip(schedules, results))
 
 
 def load_run_result(results_dir, name):
     """The stored result of a finished run (``history``, ``test``, active units, ...)."""
-    result = _finished(pathlib.Path(results_dir) / name)
+    run_dir = pathlib.Path(check_path("results_dir", results_dir)) / check_path("name", name)
+    result = _finished(run_dir)
     if result is None:
         raise FileNotFoundError(f"no finished run {name!r} in {str(results_dir)!r}; run the "
                                 "experiment first.")
@@ -456,8 +461,8 @@ def load_run_result(results_dir, name):
 
 def load_run_model(results_dir, name):
     """Rebuild the model of a finished run (e.g. ``"c=0.5"``) with its trained weights."""
-    results_dir = pathlib.Path(results_dir)
-    weights = results_dir / name / "model.weights.h5"
+    results_dir = pathlib.Path(check_path("results_dir", results_dir))
+    weights = results_dir / check_path("name", name) / "model.weights.h5"
     settings_path = results_dir / SETTINGS_FILE
     if not weights.exists() or not settings_path.exists():
         raise FileNotFoundError(f"no finished run {name!r} in {str(results_dir)!r}; run the "

@@ -132,8 +132,12 @@ class FusedDenseVAE(keras.Model):
                              "with models.dense_vae and the same sizes.")
         return dense
 
+    def _run(self, run):
+        return check_size("run", run, low=0, high=self.runs - 1)
+
     def set_run_weights(self, run, vae):
         """Copy the weights of ``vae`` (a ``models.dense_vae``) into run ``run``."""
+        run = self._run(run)
         for layer, (kernel, bias) in zip(self._vae_layers(vae), self._pairs()):
             for fused, value in ((kernel, layer.kernel), (bias, layer.bias)):
                 stacked = ops.convert_to_numpy(fused)
@@ -142,6 +146,7 @@ class FusedDenseVAE(keras.Model):
 
     def vae_of_run(self, run):
         """Run ``run`` as a ``models.dense_vae`` with its weights and beta."""
+        run = self._run(run)
         vae = models.dense_vae(self.latent_dim, list(self.hidden_units), self.input_dim,
                                beta=float(ops.convert_to_numpy(self.beta)[run]),
                                reconstruction=self.reconstruction)

@@ -11,26 +11,12 @@ import keras
 import numpy as np
 from keras import ops
 
-from .validation import check_beta, check_choice, check_size
+from .validation import check_beta, check_choice, check_same_shape, check_size, check_values
 
 REDUCTIONS = ("sum", "mean", "none")
 RECONSTRUCTIONS = ("bernoulli", "gaussian")
 # Probabilities are clipped to [EPS, 1 - EPS] before taking logs (as Keras' BCE does).
 EPS = 1e-7
-
-
-def _check_same_shape(**arrays):
-    shapes = {name: tuple(a.shape) for name, a in arrays.items() if hasattr(a, "shape")}
-    if len(set(shapes.values())) > 1:
-        raise ValueError(f"shapes do not match: {shapes}; pass arrays of one shape "
-                         "(one value per data or latent dimension).")
-
-
-def _check_finite(arrays):
-    """Reject NaN/inf in numpy inputs (backend tensors inside a model are not checked)."""
-    for name, a in arrays.items():
-        if not ops.is_tensor(a) and not np.all(np.isfinite(np.asarray(a, dtype="float64"))):
-            raise ValueError(f"{name} contains NaN or inf values; pass finite numbers.")
 
 
 def _tensors(first, *rest):
@@ -42,12 +28,11 @@ def _tensors(first, *rest):
 
 
 def _reduce(values, reduction):
-    """Sum or average over every axis but the first (the batch), or keep all."""
-    if reduction == "none":
+    """Sum or average over every axis but the first (the batch), or keep all; a 1-D
+    array is one example, reduced to a scalar."""
+    if reduction == "none" or not values.shape:
         return values
-    axes = tuple(range(1, len(values.shape)))
-    if not axes:
-        return values
+    axes = tuple(range(1, len(values.shape))) or (0,)  # a 1-D array is one example
     return ops.sum(values, axis=axes) if reduction == "sum" else ops.mean(values, axis=axes)
 
 
@@ -59,8 +44,8 @@ def kl_standard_normal(mean, log_var, reduction="sum"):
     ``"none"`` keeps them (per-dimension KL).
     """
     check_choice("reduction", reduction, REDUCTIONS)
-    _check_same_shape(mean=mean, log_var=log_var)
-    _check_finite({"mean": mean, "log_var": log_var})
+    check_same_shape(mean=mean, log_var=log_var)
+    mean, log_var = check_values("mean", mean), check_values("log_var", log_var)
     mean, log_var = _tensors(mean, log_var)
     per_dim = -0.5 * (1.0 + log_var - ops.square(mean) - ops.exp(log_var))
     return _reduce(per_dim, reduction)
@@ -72,8 +57,10 @@ def kl_gaussian(mean_q, log_var_q, mean_p, log_var_p, reduction="sum"):
     Per dimension: ``0.5 * (log_var_p - log_var_q + (var_q + (mean_q - mean_p)**2) / var_p - 1)``.
     """
     check_choice("reduction", reduction, REDUCTIONS)
-    _check_same_shape(mean_q=mean_q, log_var_q=log_var_q, mean_p=mean_p, log_var_p=log_var_p)
-    _check_finite({"mean_q": mean_q, "log_var_q": log_var_q, "mean_p": mean_p, "log_var_p": log_var_p})
+    check_same_shape(mean_q=mean_q, log_var_q=log_var_q, mean_p=mean_p, log_var_p=log_var_p)
+    for name, values in (("mean_q", mean_q), ("log_var_q", log_var_q), ("mean_p", mean_p),
+                         ("log_var_p", log_var_p)):
+        check_values(name, values)
     mean_q, log_var_q, mean_p, log_var_p = _tensors(mean_q, log_var_q, mean_p, log_var_p)
     per_dim = 0.5 * (log_var_p - log_var_q
                      + (ops.exp(log_var_q) + ops.square(mean_q - mean_p)) / ops.exp(log_var_p)
@@ -93,12 +80,14 @@ def kl_monte_carlo(mean_q, log_var_q, mean_p=0.0, log_var_p=0.0, n_samples=10_00
     Draws ``n_samples`` z ~ q and averages log q(z) - log p(z) summed over
     dimensions. Returns ``(estimate, standard_error)`` as floats.
     """
-    if check_size("n_samples", n_samples) < 2:
-        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}.")
+    check_size("n_samples", n_samples, low=2)
+    for name, values in (("mean_q", mean_q), ("log_var_q", log_var_q), ("mean_p", mean_p),
+                         ("log_var_p", log_var_p)):
+        check_values(name, values)
     mean_q, log_var_q = np.atleast_1d(mean_q).astype("float64"), np.atleast_1d(log_var_q)
-    _check_same_shape(mean_q=mean_q, log_var_q=log_var_q)
-    _check_finite({"mean_q": mean_q, "log_var_q": log_var_q, "mean_p": mean_p, "log_var_p": log_var_p})
-    rng = np.random.default_rng(seed)
+    check_same_shape(mean_q=mean_q, log_var_q=log_var_q)
+    check_same_shape(broadcast=True, mean_q=mean_q, mean_p=mean_p, log_var_p=log_var_p)
+    rng = np.random.default_rng(seed if seed is None else check_size("seed", seed, low=0))
     z = mean_q + np.exp(0.5 * log_var_q) * rng.standard_normal((n_samples, *mean_q.shape))
     log_ratio = (gaussian_log_density(z, mean_q, log_var_q)
                  - gaussian_log_density(z, mean_p, log_var_p)).reshape(n_samples, -1).sum(axis=1)
@@ -113,8 +102,8 @@ def bernoulli_nll(x, probs, reduction="sum"):
     averages them (what ``keras.losses.binary_crossentropy`` returns).
     """
     check_choice("reduction", reduction, REDUCTIONS)
-    _check_same_shape(x=x, probs=probs)
-    _check_finite({"x": x, "probs": probs})
+    check_same_shape(x=x, probs=probs)
+    x, probs = check_values("x", x, unit_range=True), check_values("probs", probs, unit_range=True)
     x, probs = _tensors(x, probs)
     probs = ops.clip(probs, EPS, 1.0 - EPS)
     per_pixel = -(x * ops.log(probs) + (1.0 - x) * ops.log(1.0 - probs))
@@ -127,10 +116,9 @@ def gaussian_nll(x, mean, variance=1.0, reduction="sum"):
     Per pixel: ``0.5 * log(2 pi variance) + (x - mean)**2 / (2 variance)``.
     """
     check_choice("reduction", reduction, REDUCTIONS)
-    _check_same_shape(x=x, mean=mean)
-    _check_finite({"x": x, "mean": mean, "variance": variance})
-    if np.any(np.asarray(variance) <= 0):
-        raise ValueError(f"variance must be positive, got {variance!r}.")
+    check_same_shape(x=x, mean=mean)
+    x, mean = check_values("x", x), check_values("mean", mean)
+    variance = check_values("variance", variance, positive=True)
     x, mean, variance = _tensors(x, mean, variance)
     per_pixel = 0.5 * math.log(2 * math.pi) + 0.5 * ops.log(variance) \
         + ops.square(x - mean) / (2.0 * variance)
@@ -140,8 +128,8 @@ def gaussian_nll(x, mean, variance=1.0, reduction="sum"):
 def squared_error(x, x_hat, reduction="sum"):
     """``(x - x_hat)**2`` summed (m * MSE) or averaged (MSE) per example."""
     check_choice("reduction", reduction, REDUCTIONS)
-    _check_same_shape(x=x, x_hat=x_hat)
-    _check_finite({"x": x, "x_hat": x_hat})
+    check_same_shape(x=x, x_hat=x_hat)
+    x, x_hat = check_values("x", x), check_values("x_hat", x_hat)
     x, x_hat = _tensors(x, x_hat)
     return _reduce(ops.square(x - x_hat), reduction)
 
@@ -168,7 +156,7 @@ def vae_loss(x, x_hat, z_mean, z_log_var, beta=1.0, reconstruction="bernoulli"):
     # under a mixed-precision policy the model outputs bfloat16/float16: the loss is float32
     x_hat, z_mean, z_log_var = (_at_least_float32(a) for a in (x_hat, z_mean, z_log_var))
     recon = ops.mean(reconstruction_loss(x, x_hat, reconstruction))
-    kl = ops.mean(kl_standard_normal(z_mean, z_log_var))
+    kl = ops.cast(ops.mean(kl_standard_normal(z_mean, z_log_var)), recon.dtype)
     return recon + ops.cast(beta, kl.dtype) * kl, recon, kl
 
 

@@ -13,7 +13,8 @@ import numpy as np
 from keras import layers, ops
 
 from . import losses
-from .validation import check_beta, check_choice, check_size, check_sizes
+from .validation import (check_beta, check_choice, check_images, check_number, check_path,
+                         check_size, check_sizes)
 
 PACKAGE = "vae_helpers"
 # log-variances are clipped to [-LOG_VAR_LIMIT, LOG_VAR_LIMIT] so exp() cannot overflow
@@ -110,6 +111,7 @@ def conv_encoder(input_shape=(28, 28, 1), latent_dim=2, filters=(32, 64), dense_
     filters = check_sizes("filters", filters)
     inputs = keras.Input(shape=_image_shape(input_shape, 2 ** len(filters)), name="x")
     latent_dim = check_size("latent_dim", latent_dim)
+    kernel_size = check_size("kernel_size", kernel_size)
     h = inputs
     for f in filters:
         h = layers.Conv2D(f, kernel_size, strides=2, padding="same", activation="relu")(h)
@@ -124,6 +126,7 @@ def conv_decoder(latent_dim=2, output_shape=(28, 28, 1), filters=(64, 32), kerne
     scale = 2 ** len(filters)
     height, width, channels = _image_shape(output_shape, scale)
     start = (height // scale, width // scale, filters[0])
+    kernel_size = check_size("kernel_size", kernel_size)
     inputs = keras.Input(shape=(check_size("latent_dim", latent_dim),), name="z")
     h = layers.Dense(int(np.prod(start)), activation="relu")(inputs)
     h = layers.Reshape(start)(h)
@@ -184,6 +187,20 @@ class VAE(keras.Model):
         self.kl_tracker.update_state(kl, sample_weight=batch)
         return total
 
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, **kwargs):
+        """Keras' ``fit`` after checking what it would misread: images given as an array
+        or eager tensor (shape, range, NaN), ``batch_size``, ``epochs`` and
+        ``validation_split``. Datasets and generators are passed through as they are."""
+        if isinstance(x, (np.ndarray, list)) or ops.is_tensor(x):
+            check_images(x, "x", shape=tuple(self.encoder.inputs[0].shape[1:]),
+                         unit_range=self.reconstruction == "bernoulli")
+        if batch_size is not None:
+            check_size("batch_size", batch_size)
+        check_size("epochs", epochs)
+        check_number("validation_split", kwargs.get("validation_split", 0.0), high=1.0,
+                     high_inclusive=False)
+        return super().fit(x, y, batch_size, epochs, **kwargs)
+
     def count_params(self):
         return self.encoder.count_params() + self.decoder.count_params()
 
@@ -220,7 +237,7 @@ def conv_vae(latent_dim=2, input_shape=(28, 28, 1), beta=1.0, reconstruction="be
 
 def load_vae(path):
     """Load a VAE saved with ``model.save("....keras")`` (Keras safe mode on)."""
-    if not os.path.exists(path):
+    if not os.path.exists(check_path("path", path)):
         raise FileNotFoundError(f"no saved model at {path!r}; save one with model.save(path) "
                                 "using a path ending in .keras.")
     try:

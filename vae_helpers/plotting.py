@@ -4,6 +4,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .prediction import encode, predict_in_chunks
+from .schedules import Schedule, schedule_values
+from .validation import (check_callable, check_decoder, check_image_batch, check_keys,
+                         check_labels, check_latent_points, check_list, check_mapping,
+                         check_models_by_c, check_number, check_same_shape, check_size,
+                         check_values)
 
 DIGIT_CMAP = "tab10"
 
@@ -26,6 +31,8 @@ def plot_standard_normal(samples, ax=None, extent=4.0, title="Samples of N(0, I)
     The contours are drawn at radii 1, 2 and 3, the circles that hold about
     39%, 86% and 99% of the probability mass.
     """
+    samples = check_latent_points(samples, 2, "samples")
+    extent = check_number("extent", extent, low_inclusive=False)
     fig, ax = _axes(ax, (6, 6))
     ax.scatter(samples[:, 0], samples[:, 1], s=3, alpha=0.35, color="tab:blue",
                label=f"{len(samples):,} samples")
@@ -44,7 +51,8 @@ def plot_radius_distribution(samples, radius=2.0, ax=None):
     """Histogram of the distance ||z|| of 2-D samples from the origin beside the
     chi density with 2 degrees of freedom, r exp(-r^2 / 2), which it follows
     for N(0, I); the shaded part is the mass within ``radius``."""
-    r = np.linalg.norm(np.asarray(samples), axis=1)
+    r = np.linalg.norm(check_latent_points(samples, 2, "samples"), axis=1)
+    radius = check_number("radius", radius)
     fig, ax = _axes(ax, (6, 3.5))
     ax.hist(r, bins=60, range=(0, 4.5), density=True, alpha=0.5, label="samples")
     grid = np.linspace(0, 4.5, 300)
@@ -65,6 +73,8 @@ def plot_gaussian_vs_prior(mean, std, ax=None):
     KL(q || p) in the title (nats)."""
     from .losses import kl_standard_normal
 
+    mean = check_number("mean", mean, low=-np.inf)
+    std = check_number("std", std, low_inclusive=False)
     kl = float(np.asarray(kl_standard_normal(np.array([[mean]]), np.log([[std ** 2]])))[0]) + 0.0
     fig, ax = _axes(ax, (6, 3.5))
     grid = np.linspace(-5, 5, 500)
@@ -81,14 +91,14 @@ def plot_gaussian_vs_prior(mean, std, ax=None):
 
 def plot_digit_grid(images, columns=8, image_shape=(28, 28), title=None, size=0.8):
     """Images (e.g. decoded samples from the prior) tiled in rows of ``columns``."""
-    images = np.asarray(images)
-    rows = int(np.ceil(len(images) / columns))
+    images = check_image_batch(images, image_shape)
+    rows = int(np.ceil(len(images) / check_size("columns", columns)))
     fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * rows + 0.4),
                              squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     for ax, image in zip(axes.ravel(), images):
-        ax.imshow(image.reshape(image_shape), cmap="Greys_r", vmin=0, vmax=1)
+        ax.imshow(image, cmap="Greys_r", vmin=0, vmax=1)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -107,18 +117,13 @@ def _latent_axes(ax, extent, title):
 def plot_latent_scatter(z_mean, labels, ax=None, extent=None, title="Encoder means by digit",
                         colorbar=True):
     """Encoder means of a data set in 2-D, coloured by digit label."""
-    z_mean = np.asarray(z_mean)
-    if z_mean.ndim != 2 or z_mean.shape[1] != 2:
-        raise ValueError(f"z_mean has shape {z_mean.shape}; the scatter needs (n, 2) points "
-                         "(a 2-D latent space).")
-    if len(np.asarray(labels)) != len(z_mean):
-        raise ValueError(f"labels has {len(np.asarray(labels))} entries for {len(z_mean)} points; "
-                         "pass one label per encoded image.")
+    z_mean = check_latent_points(z_mean, 2, "z_mean")
+    labels = check_labels(labels, len(z_mean), "labels")
     fig, ax = _axes(ax, (7, 6))
     points = ax.scatter(z_mean[:, 0], z_mean[:, 1], c=labels, cmap=DIGIT_CMAP, s=4,
                         vmin=-0.5, vmax=9.5)
-    if extent is None:
-        extent = float(np.ceil(np.abs(z_mean).max()))
+    extent = (max(1.0, float(np.ceil(np.abs(z_mean).max()))) if extent is None
+              else check_number("extent", extent, low_inclusive=False))
     _latent_axes(ax, extent, title)
     if colorbar:
         fig.colorbar(points, ax=ax, ticks=range(10), label="digit")
@@ -131,14 +136,13 @@ def decode_grid(decoder, n=30, extent=3.0, image_shape=(28, 28)):
     Returns ``(image, grid)``: the tiled (n*h, n*w) image, top row at
     z[1] = +extent, and the 1-D grid of coordinates.
     """
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be an integer >= 1 (tiles per side), got {n!r}.")
-    if not extent > 0:
-        raise ValueError(f"extent must be positive, got {extent!r}.")
+    n = check_size("n", n)
+    extent = check_number("extent", extent, low_inclusive=False)
+    check_decoder(decoder, latent_dim=2)
     grid = np.linspace(-extent, extent, n)
     zx, zy = np.meshgrid(grid, grid[::-1])
     z = np.stack([zx.ravel(), zy.ravel()], axis=1).astype("float32")
-    digits = predict_in_chunks(decoder, z)
+    digits = check_image_batch(predict_in_chunks(decoder, z), image_shape, "the decoder's output")
     h, w = image_shape
     tiles = digits.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
     return tiles, grid
@@ -157,10 +161,8 @@ def plot_manifold(decoder, n=30, extent=3.0, ax=None, title="Decoded latent grid
 
 def plot_history(history, terms=("loss", "reconstruction", "kl")):
     """Training (and validation) curves, one panel per loss term."""
-    logs = getattr(history, "history", history)
-    missing = [t for t in terms if t not in logs]
-    if missing:
-        raise ValueError(f"history has no {missing}; it holds {sorted(logs)}.")
+    terms = check_list("terms", terms, "logged term")
+    logs = check_keys("history", getattr(history, "history", history), terms)
     fig, axes = plt.subplots(1, len(terms), figsize=(4.5 * len(terms), 3.5))
     for ax, term in zip(np.atleast_1d(axes), terms):
         epochs = np.arange(1, len(logs[term]) + 1)
@@ -177,12 +179,14 @@ def plot_history(history, terms=("loss", "reconstruction", "kl")):
 
 def plot_reconstructions(originals, reconstructions, n=10, image_shape=(28, 28)):
     """Originals (top row) above their reconstructions (bottom row)."""
-    n = min(n, len(originals))
+    originals = check_image_batch(originals, image_shape, "originals")
+    reconstructions = check_image_batch(reconstructions, image_shape, "reconstructions")
+    check_same_shape(originals=originals, reconstructions=reconstructions)
+    n = min(check_size("n", n), len(originals))
     fig, axes = plt.subplots(2, n, figsize=(1.2 * n + 1.2, 2.6), squeeze=False)
     for i in range(n):
         for row, images in enumerate((originals, reconstructions)):
-            axes[row, i].imshow(np.asarray(images[i]).reshape(image_shape), cmap="Greys_r",
-                                vmin=0, vmax=1)
+            axes[row, i].imshow(images[i], cmap="Greys_r", vmin=0, vmax=1)
             axes[row, i].axis("off")
     axes[0, 0].set_title("original", loc="left", fontsize=9)
     axes[1, 0].set_title("reconstruction", loc="left", fontsize=9)
@@ -202,7 +206,7 @@ def plot_sweep_scatters(models_by_c, x, labels, extent=4.0, columns=4):
     """One latent scatter per KL coefficient (``{c: model}``) with one digit colour
     bar. Each panel shows at least [-extent, extent]^2 and widens to hold every
     point; the dashed circle r = 2 holds 86.5% of N(0, I) in every panel."""
-    fig, axes = _panel_grid(len(models_by_c), columns)
+    fig, axes = _panel_grid(len(check_models_by_c(models_by_c)), columns)
     for ax, (c, model) in zip(axes, models_by_c.items()):
         z_mean, _ = encode(model, x)
         lim = max(extent, float(np.ceil(np.abs(z_mean).max())))
@@ -217,7 +221,7 @@ def plot_sweep_scatters(models_by_c, x, labels, extent=4.0, columns=4):
 
 def plot_sweep_manifolds(models_by_c, n=15, extent=3.0, columns=4):
     """One decoded latent grid over [-extent, extent]^2 per KL coefficient."""
-    fig, axes = _panel_grid(len(models_by_c), columns)
+    fig, axes = _panel_grid(len(check_models_by_c(models_by_c)), columns)
     for ax, (c, model) in zip(axes, models_by_c.items()):
         plot_manifold(model.decoder, n=n, extent=extent, ax=ax, title=f"c = {c:g}")
     fig.tight_layout()
@@ -228,8 +232,8 @@ def plot_sweep_prior_samples(models_by_c, n=36, seed=0, columns=4):
     """For each KL coefficient, ``n`` digits decoded from the same draws z ~ N(0, I)."""
     from .prediction import decode, latent_dim
 
-    fig, axes = _panel_grid(len(models_by_c), columns)
-    side = int(np.ceil(np.sqrt(n)))
+    fig, axes = _panel_grid(len(check_models_by_c(models_by_c)), columns)
+    side = int(np.ceil(np.sqrt(check_size("n", n))))
     for ax, (c, model) in zip(axes, models_by_c.items()):
         z = np.random.default_rng(seed).standard_normal((side * side, latent_dim(model)))
         digits = decode(model, z).reshape(side, side, 28, 28)
@@ -243,6 +247,7 @@ def plot_sweep_prior_samples(models_by_c, n=36, seed=0, columns=4):
 
 def plot_rate_distortion(table, ax=None):
     """Distortion (test reconstruction) against rate (test KL, log scale), one point per c."""
+    check_keys("table", table, ("c", "test_kl", "test_reconstruction"))
     fig, ax = _axes(ax, (6.5, 4.5))
     ax.plot(table["test_kl"], table["test_reconstruction"], "o-", color="tab:blue")
     for i, (c, rate, distortion) in enumerate(zip(table["c"], table["test_kl"],
@@ -261,9 +266,14 @@ def plot_rate_distortion(table, ax=None):
 
 def plot_schedules(schedules, n, unit="epoch", ax=None):
     """beta(t) for t = 0 .. n-1 for each ``{name: schedule}``."""
+    check_mapping("schedules", schedules, "a dict {name: schedule}")
+    values = {name: schedule_values(check_callable(f"schedules[{name!r}]", schedule,
+                                                   "LinearWarmup()", n_args=1), n)
+              for name, schedule in schedules.items()}
     fig, ax = _axes(ax, (7, 3.5))
     for name, schedule in schedules.items():
-        ax.plot(np.arange(n), schedule.values(n), label=f"{name}: {schedule!r}")
+        label = f"{name}: {schedule!r}" if isinstance(schedule, Schedule) else str(name)
+        ax.plot(np.arange(n), values[name], label=label)
     ax.set_xlabel(unit)
     ax.set_ylabel("beta (KL weight)")
     ax.legend(fontsize=8)
@@ -277,10 +287,13 @@ def plot_schedule_histories(histories, terms=("beta", "kl", "reconstruction"), l
     ``log_terms`` get a logarithmic axis (the KL spans orders of magnitude)."""
     units = {"beta": "KL weight", "kl": "nats per image", "reconstruction": reconstruction_unit,
              "loss": reconstruction_unit}
+    terms = check_list("terms", terms, "logged term")
+    check_mapping("histories", histories, "a dict {name: history}")
+    logs_by_name = {name: check_keys(f"histories[{name!r}]", getattr(history, "history", history),
+                                     terms) for name, history in histories.items()}
     fig, axes = plt.subplots(1, len(terms), figsize=(4.5 * len(terms), 3.5))
     for ax, term in zip(np.atleast_1d(axes), terms):
-        for name, history in histories.items():
-            logs = getattr(history, "history", history)
+        for name, logs in logs_by_name.items():
             ax.plot(np.arange(1, len(logs[term]) + 1), logs[term], label=name)
         if term in log_terms:
             ax.set_yscale("log")
@@ -294,6 +307,11 @@ def plot_schedule_histories(histories, terms=("beta", "kl", "reconstruction"), l
 
 def plot_kl_per_dimension(kl_by_name, threshold=None):
     """Bars of the KL of each latent dimension (sorted), one panel per ``{name: kl}``."""
+    check_mapping("kl_by_name", kl_by_name, "a dict {name: KL per latent dimension}")
+    for name, kl in kl_by_name.items():
+        check_values(f"kl_by_name[{name!r}]", kl)
+    if threshold is not None:
+        threshold = check_number("threshold", threshold)
     fig, axes = plt.subplots(1, len(kl_by_name), figsize=(4.2 * len(kl_by_name), 3.2),
                              squeeze=False, sharey=True)
     for ax, (name, kl) in zip(axes[0], kl_by_name.items()):

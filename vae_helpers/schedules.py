@@ -9,7 +9,7 @@ import math
 import keras
 import numpy as np
 
-from .validation import check_beta, check_choice, check_number, check_size
+from .validation import check_beta, check_callable, check_choice, check_number, check_size
 
 CYCLE_SHAPES = ("linear", "sigmoid", "cosine")
 
@@ -21,7 +21,9 @@ def _logistic(a):
 
 def schedule_values(schedule, n):
     """beta at t = 0, 1, ..., n - 1 of any schedule (a callable), as a numpy array."""
-    return np.array([schedule(t) for t in range(n)], dtype="float64")
+    check_callable("schedule", schedule, "LinearWarmup()", n_args=1)
+    return np.array([check_beta(schedule(t), name=f"schedule({t})")
+                     for t in range(check_size("n", n))], dtype="float64")
 
 
 class Schedule:
@@ -75,9 +77,7 @@ class Cyclical(Schedule):
     def __init__(self, total, n_cycles=4, ratio=0.5, shape="linear", beta_max=1.0):
         self.total = check_number("total", total, low=0.0, low_inclusive=False)
         self.n_cycles = check_size("n_cycles", n_cycles)
-        self.ratio = check_number("ratio", ratio, low=0.0, low_inclusive=False)
-        if self.ratio > 1:
-            raise ValueError(f"ratio must be in (0, 1], got {ratio!r}.")
+        self.ratio = check_number("ratio", ratio, low=0.0, low_inclusive=False, high=1.0)
         self.shape = check_choice("shape", shape, CYCLE_SHAPES)
         self.beta_max = check_beta(beta_max)
 
@@ -125,9 +125,8 @@ class KLScheduler(keras.callbacks.Callback):
 
     def __init__(self, schedule, per="epoch"):
         super().__init__()
-        if not callable(schedule):
-            raise TypeError(f"schedule must be callable (e.g. LinearWarmup()), got {schedule!r}.")
-        self.schedule, self.per = schedule, check_choice("per", per, ("epoch", "step"))
+        self.schedule = check_callable("schedule", schedule, "LinearWarmup()", n_args=1)
+        self.per = check_choice("per", per, ("epoch", "step"))
         self.step = 0
 
     def _set(self, t):

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from . import losses
+from .validation import check_number, check_same_shape, check_values
 
 
 class LinearGaussian:
@@ -16,18 +17,20 @@ class LinearGaussian:
     """
 
     def __init__(self, w, b, noise_var):
-        self.w = np.asarray(w, dtype="float64").ravel()
-        self.b = np.asarray(b, dtype="float64").ravel()
-        if self.w.shape != self.b.shape:
-            raise ValueError(f"w has shape {self.w.shape} and b {self.b.shape}; give both one "
-                             "entry per data dimension.")
-        if not noise_var > 0:
-            raise ValueError(f"noise_var must be positive, got {noise_var!r}.")
-        self.noise_var = float(noise_var)
+        self.w = np.asarray(check_values("w", w), dtype="float64").ravel()
+        self.b = np.asarray(check_values("b", b), dtype="float64").ravel()
+        check_same_shape(w=self.w, b=self.b)
+        self.noise_var = check_number("noise_var", noise_var, low_inclusive=False)
+
+    def _x(self, x):
+        """``x`` as float64 after checking it has one entry per data dimension."""
+        x = np.asarray(check_values("x", x), dtype="float64")
+        check_same_shape(x=x, b=self.b)
+        return x
 
     def log_evidence(self, x):
         """log p(x), from the marginal Gaussian N(b, w w^T + noise_var I)."""
-        diff = np.asarray(x, dtype="float64") - self.b
+        diff = self._x(x) - self.b
         cov = np.outer(self.w, self.w) + self.noise_var * np.eye(len(self.w))
         _, logdet = np.linalg.slogdet(cov)
         return float(-0.5 * (len(diff) * math.log(2 * math.pi) + logdet
@@ -44,14 +47,14 @@ class LinearGaussian:
     def posterior(self, x):
         """(mean, variance) of the Gaussian posterior p(z | x)."""
         variance = 1.0 / (1.0 + self.w @ self.w / self.noise_var)
-        mean = variance * self.w @ (np.asarray(x, dtype="float64") - self.b) / self.noise_var
+        mean = variance * self.w @ (self._x(x) - self.b) / self.noise_var
         return float(mean), float(variance)
 
     def elbo(self, x, mean, log_var):
         """Closed-form ELBO of q(z) = N(mean, exp(log_var)):
         E_q[log p(x|z)] - KL(q || N(0, 1))."""
-        x = np.asarray(x, dtype="float64")
-        var = math.exp(log_var)
+        x = self._x(x)
+        var = math.exp(check_number("log_var", log_var, low=-math.inf))
         residual = x - self.w * mean - self.b
         expected_log_lik = (-0.5 * len(x) * math.log(2 * math.pi * self.noise_var)
                             - (residual @ residual + var * self.w @ self.w) / (2 * self.noise_var))

@@ -17,7 +17,7 @@ import time
 
 import keras
 
-from .validation import check_choice, check_images, check_size
+from .validation import check_bool, check_choice, check_images, check_model, check_size
 
 # Keras dtype policies a model may be built under: "mixed_bfloat16" keeps the
 # weights and the loss in float32 and computes layers in bfloat16.
@@ -44,8 +44,8 @@ def array_dataset(x, batch_size=128, shuffle=True, unit_range=True, shape=None, 
     the pipeline's background thread: no copy of the data is made (on 60,000
     images a copy takes 188 MB); the last batch may be smaller.
     """
-    x = check_images(x, "x", shape=shape, unit_range=unit_range)
-    batch_size = check_size("batch_size", batch_size)
+    x = check_images(x, "x", shape=shape, unit_range=check_bool("unit_range", unit_range))
+    batch_size, shuffle = check_size("batch_size", batch_size), check_bool("shuffle", shuffle)
     if not backend_is_tensorflow():
         return x
     import tensorflow as tf
@@ -69,7 +69,7 @@ def compile_settings(model):
     call; XLA for dense models on TensorFlow, Keras' own choice ("auto") for conv
     models and other backends."""
     has_conv = any(isinstance(layer, keras.layers.Conv2D | keras.layers.Conv2DTranspose)
-                   for layer in model._flatten_layers())
+                   for layer in check_model("model", model)._flatten_layers())
     jit = True if backend_is_tensorflow() and not has_conv else "auto"
     return {"steps_per_execution": STEPS_PER_EXECUTION, "jit_compile": jit}
 

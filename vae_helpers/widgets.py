@@ -12,7 +12,7 @@ import numpy as np
 
 from . import plotting
 from .prediction import decode, encode
-from .validation import check_size
+from .validation import check_models_by_c, check_number, check_size
 from .schedules import CYCLE_SHAPES, Cyclical, LinearWarmup
 
 
@@ -99,7 +99,8 @@ def latent_explorer(model, x, labels, extent=3.0):
     if z_mean.shape[1] != 2:
         raise ValueError(f"the latent explorer needs a 2-D latent space, the model has "
                          f"{z_mean.shape[1]} dimensions.")
-    extent = max(extent, float(np.ceil(np.abs(z_mean).max())))
+    extent = max(check_number("extent", extent, low_inclusive=False),
+                 float(np.ceil(np.abs(z_mean).max())))
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 4.2))
     plotting.plot_latent_scatter(z_mean, labels, ax=left, extent=extent,
                                  title="encoder means; red: z")
@@ -169,7 +170,7 @@ def sweep_browser(models_by_c, x, labels, extent=4.0):
     decoded manifold shown. The figures are drawn once up front, so moving the
     slider is instant. Where widgets cannot be shown: the first figure and a note."""
     pngs = {}
-    for c, model in models_by_c.items():
+    for c, model in check_models_by_c(models_by_c).items():
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5))
         plotting.plot_latent_scatter(encode(model, x)[0], labels, ax=left, extent=extent,
                                      title=f"encoder means, c = {c:g}")
