@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -117,3 +118,35 @@ def test_the_nbval_kernel_is_offered_to_the_tests_only():
                               capture_output=True, check=True).stdout
     assert "vae-helpers-nbval" not in kernels()          # what a student's JupyterLab lists
     assert "vae-helpers-nbval" in kernels(JUPYTER_PATH=str(ROOT / "tests" / "jupyter"))
+
+
+PLACEHOLDER = "OWNER" + "/REPO"  # spelled in two parts so this file does not hold it
+
+
+def test_no_repository_placeholder_is_left_in_the_project():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    holding = [name for name in tracked if (ROOT / name).is_file()
+               and PLACEHOLDER in (ROOT / name).read_bytes().decode("utf-8", "replace")]
+    assert holding == [], f"set the GitHub path with scripts/set_repository.py: {holding}"
+
+
+def test_launch_links_and_install_cells_follow_the_one_repository_path(tmp_path):
+    for name in ("README.md", "pyproject.toml", "notebooks", "scripts"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    script = [sys.executable, str(tmp_path / "scripts" / "set_repository.py")]
+    assert subprocess.run([*script, "--check"], capture_output=True).returncode == 0, \
+        "launch links are out of date: run python scripts/set_repository.py"
+    subprocess.run([*script, "someone/a-fork"], check=True, capture_output=True)
+    assert subprocess.run([*script, "--check"], capture_output=True).returncode == 0
+    for notebook in sorted((tmp_path / "notebooks").glob("*.ipynb")):
+        cells = json.loads(notebook.read_text())["cells"]
+        install = next(c for c in cells if c["cell_type"] == "code")
+        assert all("id" in c for c in cells), "nbformat 4.5 needs an id on every cell"
+        assert "git+https://github.com/someone/a-fork\"" in "".join(install["source"])
+        assert (f"colab.research.google.com/github/someone/a-fork/blob/main/notebooks/"
+                f"{notebook.name}") in "".join(cells[0]["source"])
+    readme = (tmp_path / "README.md").read_text()
+    assert "mybinder.org/v2/gh/someone/a-fork/HEAD?urlpath=lab/tree/notebooks/00_start_here" in readme
+    assert "github.com/someone/a-fork" in (tmp_path / "pyproject.toml").read_text()
