@@ -31,10 +31,15 @@ def repository():
     return found.group(1)
 
 
+def launch_urls(path, notebook):
+    """``(binder, colab)``: the URLs that open ``notebook`` (relative to the repository)."""
+    return (f"https://mybinder.org/v2/gh/{path}/HEAD?urlpath=lab/tree/{notebook}",
+            f"https://colab.research.google.com/github/{path}/blob/main/{notebook}")
+
+
 def launch_line(path, notebook):
-    """Markdown badges that open ``notebook`` (relative to the repository) in Binder and Colab."""
-    binder = f"https://mybinder.org/v2/gh/{path}/HEAD?urlpath=lab/tree/{notebook}"
-    colab = f"https://colab.research.google.com/github/{path}/blob/main/{notebook}"
+    """Markdown badges that open ``notebook`` in Binder and Colab."""
+    binder, colab = launch_urls(path, notebook)
     return (f"{BADGES}({binder}) "
             f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab})")
 
@@ -64,7 +69,7 @@ def updated_notebook(text, path, name):
     """The notebook ``text`` with its launch line and install cell written for ``path``."""
     notebook = json.loads(text)
     cells = notebook["cells"]
-    cells[0]["source"] = _source_lines(_with_launch_line(
+    cells[0]["source"] = source_lines(_with_launch_line(
         "".join(cells[0]["source"]), launch_line(path, f"notebooks/{name}")))
     first = next(cell for cell in cells if cell["cell_type"] == "code")
     if INSTALL_TAG not in first["metadata"].get("tags", []):
@@ -75,7 +80,8 @@ def updated_notebook(text, path, name):
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
-def _source_lines(text):
+def source_lines(text):
+    """``text`` as a notebook cell's list of lines."""
     lines = text.split("\n")
     return [line + "\n" for line in lines[:-1]] + [lines[-1]]
 

@@ -52,16 +52,14 @@ $$
 def without_launch_line(text):
     """``text`` less the launch line that scripts/set_repository.py writes under a title: on
     the site the theme's launch buttons (a notebook page's header) or ``launch_links`` (the
-    home page) take its place. (It starts with an HTML comment, so a CommonMark renderer
-    shows the rest of that line as raw text, not as badges.)"""
+    home page) take its place."""
     return "\n".join(line for line in text.split("\n") if not line.startswith(LAUNCH_MARK))
 
 
 def launch_links(repository):
     """Text links that open the start page on Binder and Colab, from the same URLs as the
     README's badges (scripts/set_repository.py)."""
-    line = set_repository.launch_line(repository, "notebooks/00_start_here.ipynb")
-    binder, colab = re.findall(r"\]\((https://[^)]+)\)(?:\s|$)", line)
+    binder, colab = set_repository.launch_urls(repository, "notebooks/00_start_here.ipynb")
     return f"**Open the series:** [on Binder]({binder}) · [on Colab]({colab})\n"
 
 
@@ -142,19 +140,14 @@ def static_notebook(path):
     models = notebook["metadata"].get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     for cell in notebook["cells"]:
         if cell["cell_type"] == "markdown":
-            source = without_launch_line("".join(cell["source"]))
-            cell["source"] = [line + "\n" for line in source.split("\n")]
-            cell["source"][-1] = cell["source"][-1][:-1]
+            cell["source"] = set_repository.source_lines(
+                without_launch_line("".join(cell["source"])))
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if WIDGET_VIEW in data:
                 output["data"] = static_widget(data[WIDGET_VIEW]["model_id"], models)
                 base64.b64decode(output["data"].get("image/png", ""), validate=True)
     notebook["metadata"].pop("widgets", None)
-    if (notebook["nbformat"], notebook["nbformat_minor"]) < (4, 5):  # cell ids (nbformat 4.5)
-        notebook["nbformat_minor"] = 5
-        for number, cell in enumerate(notebook["cells"]):
-            cell.setdefault("id", f"cell-{number}")
     return notebook
 
 
