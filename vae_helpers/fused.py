@@ -5,7 +5,9 @@ its own weights and its own KL weight ``beta[r]``. The training loss is the
 sum of the runs' losses, so each run's gradient (and each Adam update, which
 is elementwise) is exactly that of training it alone; all runs see the same
 batches and the same noise, as separate trainings with the same seed do.
-What they share is each step's overhead, which makes a sweep faster.
+What they share is each step's overhead, and the first layer: every run sees
+the same images, so the first layer of all runs is one wide matrix product
+(batch x input_dim @ input_dim x runs*units), and so is its weight gradient.
 """
 
 import keras
@@ -43,7 +45,9 @@ class FusedDenseVAE(keras.Model):
         self.reconstruction = check_choice("reconstruction", reconstruction,
                                            losses.RECONSTRUCTIONS)
         hidden = self.hidden_units
-        self.encoder_layers = self._stack("encoder", (self.input_dim, *hidden))
+        # the first kernel is (input_dim, runs, units), the others (runs, n_in, n_out)
+        self.encoder_layers = [self._dense("encoder_0", self.input_dim, hidden[0], shared=True),
+                               *self._stack("encoder", hidden, first=1)]
         self.z_mean_layer = self._dense("z_mean", hidden[-1], self.latent_dim)
         self.z_log_var_layer = self._dense("z_log_var", hidden[-1], self.latent_dim)
         self.decoder_layers = self._stack("decoder", (self.latent_dim, *hidden[::-1]))
@@ -55,28 +59,35 @@ class FusedDenseVAE(keras.Model):
                              for term in ("loss", "reconstruction", "kl")]
         self.built = True
 
-    def _dense(self, name, n_in, n_out):
-        kernel = self.add_weight(name=f"{name}_kernel", shape=(self.runs, n_in, n_out),
+    def _dense(self, name, n_in, n_out, shared=False):
+        shape = (n_in, self.runs, n_out) if shared else (self.runs, n_in, n_out)
+        kernel = self.add_weight(name=f"{name}_kernel", shape=shape,
                                  initializer="glorot_uniform")
         bias = self.add_weight(name=f"{name}_bias", shape=(self.runs, n_out), initializer="zeros")
         return kernel, bias
 
-    def _stack(self, name, sizes):
-        return [self._dense(f"{name}_{i}", a, b) for i, (a, b) in enumerate(zip(sizes, sizes[1:]))]
+    def _stack(self, name, sizes, first=0):
+        return [self._dense(f"{name}_{i}", a, b)
+                for i, (a, b) in enumerate(zip(sizes, sizes[1:]), start=first)]
 
     def _pairs(self):
         """The (kernel, bias) pairs in the order of ``models.dense_vae``'s Dense layers."""
         return [*self.encoder_layers, self.z_mean_layer, self.z_log_var_layer,
                 *self.decoder_layers, self.output_layer]
 
+    def _run_axis(self, weight):
+        """The run axis of ``weight``: 1 for the first kernel, 0 for the others."""
+        return 1 if weight is self.encoder_layers[0][0] else 0
+
     @staticmethod
     def _apply(h, layer):
         kernel, bias = layer
-        if len(h.shape) == 2:  # the images: one batch shared by every run
-            out = ops.einsum("bi,rio->rbo", h, kernel)
-        else:
-            out = ops.matmul(h, kernel)
-        return out + bias[:, None, :]
+        if len(h.shape) == 2:  # the images, shared by every run: one wide product
+            n_in, runs, n_out = kernel.shape
+            out = ops.reshape(ops.matmul(h, ops.reshape(kernel, (n_in, runs * n_out))),
+                              (-1, runs, n_out)) + bias
+            return ops.transpose(out, (1, 0, 2))
+        return ops.matmul(h, kernel) + bias[:, None, :]
 
     def forward(self, x, eps):
         """The runs' outputs for images ``x`` (batch, input_dim) and noise ``eps``
@@ -127,7 +138,7 @@ class FusedDenseVAE(keras.Model):
                  vae.encoder.get_layer("z_log_var"), *_hidden_layers(vae.decoder),
                  vae.decoder.get_layer("x_hat")]
         if [tuple(layer.kernel.shape) for layer in dense] != \
-                [tuple(k.shape[1:]) for k, _ in self._pairs()]:
+                [tuple(np.delete(k.shape, self._run_axis(k))) for k, _ in self._pairs()]:
             raise ValueError("the VAE's layer sizes differ from this fused model's; build it "
                              "with models.dense_vae and the same sizes.")
         return dense
@@ -141,7 +152,7 @@ class FusedDenseVAE(keras.Model):
         for layer, (kernel, bias) in zip(self._vae_layers(vae), self._pairs()):
             for fused, value in ((kernel, layer.kernel), (bias, layer.bias)):
                 stacked = ops.convert_to_numpy(fused)
-                stacked[run] = ops.convert_to_numpy(value)
+                np.moveaxis(stacked, self._run_axis(fused), 0)[run] = ops.convert_to_numpy(value)
                 fused.assign(stacked)
 
     def vae_of_run(self, run):
@@ -151,7 +162,7 @@ class FusedDenseVAE(keras.Model):
                                beta=float(ops.convert_to_numpy(self.beta)[run]),
                                reconstruction=self.reconstruction)
         for layer, (kernel, bias) in zip(self._vae_layers(vae), self._pairs()):
-            layer.kernel.assign(ops.convert_to_numpy(kernel)[run])
+            layer.kernel.assign(np.take(ops.convert_to_numpy(kernel), run, self._run_axis(kernel)))
             layer.bias.assign(ops.convert_to_numpy(bias)[run])
         return vae
 
