@@ -38,10 +38,17 @@ def test_cpu_description_names_the_model_and_known_flags_only(bench):
 
 def test_sweep_setup_and_epoch_cost_come_from_two_lengths(bench, monkeypatch):
     timings = iter([30.0, 50.0])  # seconds of the 1- and the 3-epoch sweep
-    monkeypatch.setattr(bench, "_best", lambda function, repeats=None: (next(timings), []))
+    monkeypatch.setattr(bench, "_best", lambda function, repeats=None: (t := next(timings), [t]))
     result = bench.part_sweep(fused=True)
     assert result["seconds"] == pytest.approx(10.0) and result["setup_seconds"] == pytest.approx(20.0)
     assert result["total_seconds"] == pytest.approx(20.0 + 40 * 10.0)
+    # a second round, slower at 1 epoch and faster at 3: each length keeps its fastest
+    again = {"measured": {"1": [31.0], "3": [46.0]}, "flops": 1, "peak_rss_gb": 2.0,
+             "wall_seconds": 80.0}
+    merged = bench.sweep_summary({**result, "peak_rss_gb": 1.0, "wall_seconds": 85.0}, again)
+    assert merged["measured"] == {"1": [30.0, 31.0], "3": [50.0, 46.0]}
+    assert merged["seconds"] == pytest.approx(8.0) and merged["setup_seconds"] == pytest.approx(22.0)
+    assert merged["peak_rss_gb"] == 2.0 and merged["wall_seconds"] == 165.0
 
 
 def test_every_part_runs_in_both_precisions_and_the_table_has_each_ratio(bench):
