@@ -374,7 +374,8 @@ def report(results, cpu):
     lines.append("s/epoch: one epoch of 60,000 images (dense at batch 128, conv at batch 32, "
                  f"timed on 1/{CONV_FRACTION} and scaled); sweeps: one epoch of all 8 runs "
                  "with validation and checkpoint. % shape: of the matmul rate at the dense "
-                 "VAE's shape. speed-up: over the row named in BASELINES.")
+                 "VAE's shape. speed-up: over "
+                 + ", ".join(f"{base} for {name}" for name, base in BASELINES.items()) + ".")
     if "fidelity" in results:
         s = results["fidelity"]["summary"]
         lines.append(f"bfloat16 fidelity ({FIDELITY_EPOCHS}-epoch sweep on "
