@@ -13,9 +13,9 @@ gradients and input gradients, none for the input images).
 
 The sweeps are timed at two lengths (1 and 3 epochs), in two rounds that
 alternate the sweeps (so a slow spell of the machine slows them all), keeping
-each length's faster time: the difference gives the cost of an epoch (training, validation and
-the fused checkpoint), the rest is set-up (building, compiling, the test
-evaluation and storing results). The matmul rates are measured first and again
+each length's faster time: the difference gives the cost of an epoch
+(training, validation and the fused checkpoint), the rest is set-up (building,
+compiling, the test evaluation and storing results). The matmul rates are measured first and again
 last, keeping the faster of each. bfloat16 rows run where the CPU has bfloat16
 instructions; the fidelity part trains the sweep on real MNIST in both
 precisions and compares the test losses.
