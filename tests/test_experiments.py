@@ -128,6 +128,22 @@ def test_results_of_other_training_code_are_trained_again_with_a_warning(tiny, t
     assert json.loads((tmp_path / "settings.json").read_text())["code"] == "other code"
 
 
+def test_results_of_code_without_a_newer_setting_are_trained_again(tiny, tmp_path, monkeypatch):
+    # a folder from a version that had no "precision" setting, reopened after an update
+    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+    saved = json.loads((tmp_path / "settings.json").read_text())
+    del saved["precision"]
+    (tmp_path / "settings.json").write_text(json.dumps({**saved, "code": "older code"}))
+    with pytest.warns(UserWarning, match="another version of vae_helpers' training code"):
+        experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+    assert json.loads((tmp_path / "settings.json").read_text())["precision"] == "float32"
+    # a setting both versions know, changed, is still refused
+    (tmp_path / "settings.json").write_text(json.dumps({**saved, "code": "older code",
+                                                        "epochs": 7}))
+    with pytest.raises(ValueError, match="different: code, epochs, precision"):
+        experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+
+
 def test_other_settings_in_the_same_folder_are_refused(tiny, tmp_path):
     experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
     with pytest.raises(ValueError, match="other settings"):

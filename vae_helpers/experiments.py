@@ -143,7 +143,8 @@ def _write_json(path, payload):
 
 def _settings_file(results_dir, settings):
     """Record the experiment's settings; refuse a folder holding other settings, and
-    clear one whose results another version of the training code made."""
+    clear one whose results another version of the training code made (with the
+    settings that version knew of unchanged)."""
     path = results_dir / SETTINGS_FILE
     if path.exists():
         try:
@@ -152,7 +153,9 @@ def _settings_file(results_dir, settings):
             saved = None
         saved = saved if isinstance(saved, dict) else {}
         differ = sorted(k for k in set(saved) | set(settings) if saved.get(k) != settings.get(k))
-        if differ == ["code"]:
+        # a setting only one side has was added or dropped by the other code version
+        chosen = [k for k in differ if k in saved and k in settings and k != "code"]
+        if "code" in saved and "code" in differ and not chosen:
             warnings.warn(f"{str(results_dir)!r} holds results made by another version of "
                           "vae_helpers' training code; they are deleted and trained again.",
                           stacklevel=4)
