@@ -128,7 +128,7 @@ def test_results_of_other_training_code_are_trained_again_with_a_warning(tiny, t
     assert json.loads((tmp_path / "settings.json").read_text())["code"] == "other code"
 
 
-def test_results_of_code_without_a_newer_setting_are_trained_again(tiny, tmp_path, monkeypatch):
+def test_results_of_code_without_a_newer_setting_are_trained_again(tiny, tmp_path):
     # a folder from a version that had no "precision" setting, reopened after an update
     experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
     saved = json.loads((tmp_path / "settings.json").read_text())

@@ -27,8 +27,9 @@ def _rows(text, header, pattern):
     """The groups of ``pattern`` matched on each row of the table whose header line is
     the first holding ``header`` (its rows end at the first empty line)."""
     rows = text[text.index(header):].split("\n\n")[0].splitlines()[1:]
-    assert rows and all(re.match(pattern, row) for row in rows), rows
-    return [re.match(pattern, row).groups() for row in rows]
+    matches = [re.match(pattern, row) for row in rows]
+    assert rows and all(matches), rows
+    return [m.groups() for m in matches]
 
 
 def test_every_decimal_number_in_the_results_section_is_a_stored_output():
