@@ -102,3 +102,96 @@ def test_gaussian_log_likelihood_is_squared_error_plus_constant():
     x, x_hat = np.zeros((2, 4)), np.full((2, 4), 0.5)
     ll = diagnostics.log_likelihood(x, x_hat, "gaussian")
     np.testing.assert_allclose(-ll, 4 * 0.25 + 4 * 0.5 * np.log(np.pi), rtol=1e-6)
+
+
+# The split of the rate into information and marginal KL (Hoffman and Johnson 2016),
+# checked on encodings whose answers are known without Monte Carlo.
+
+def _quadrature_split(z_mean, z_log_var):
+    """I(x; z) and KL(q(z) || N(0, 1)) for 1-D Gaussian encoders, by the trapezoid rule."""
+    z = np.linspace(-30, 30, 600_001)
+    sd = np.exp(0.5 * z_log_var[:, 0])[:, None]
+    components = np.exp(-0.5 * ((z - z_mean[:, 0][:, None]) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
+    mixture = components.mean(axis=0)
+    prior = np.exp(-0.5 * z ** 2) / np.sqrt(2 * np.pi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        info = np.where(components > 0, components * np.log(components / mixture), 0.0)
+        marginal = np.where(mixture > 0, mixture * np.log(mixture / prior), 0.0)
+    return (np.trapezoid(info, z, axis=1).mean(), np.trapezoid(marginal, z))
+
+
+def _known_answer_failures(estimator):
+    """The cases an estimator of the split must get right; returns the names of those it fails."""
+    failures = []
+    # encoders equal to the prior: nothing about x is in z, and q(z) is the prior
+    split = estimator(np.zeros((40, 3)), np.zeros((40, 3)))
+    if not (abs(split["information"]) < 1e-12 and abs(split["marginal_kl"]) < 1e-12):
+        failures.append("equal to the prior")
+    # every image has the same encoder N(m, v): I = 0 and the marginal KL is the whole rate,
+    # KL(N(m, v) || N(0, I)) in closed form
+    split = estimator(np.full((40, 2), 1.5), np.full((40, 2), np.log(0.3)))
+    closed_form = 2 * 0.5 * (0.3 + 1.5 ** 2 - 1 - np.log(0.3))
+    if not (abs(split["information"]) < 1e-9
+            and abs(split["marginal_kl"] - closed_form) <= 4 * split["marginal_kl_se"]):
+        failures.append("one shared Gaussian")
+    # tight encoders far apart: the code names the image, I = log N
+    split = estimator(np.arange(12.0)[:, None] * 20, np.full((12, 1), -12.0))
+    if abs(split["information"] - np.log(12)) > 1e-9:
+        failures.append("tight and separated")
+    # a handful of overlapping 1-D encoders: both parts against quadrature
+    rng = np.random.default_rng(3)
+    mean, log_var = rng.normal(scale=1.5, size=(6, 1)), rng.normal(scale=0.5, size=(6, 1)) - 1
+    info, marginal = _quadrature_split(mean, log_var)
+    split = estimator(mean, log_var, samples=4000)
+    if not (abs(split["information"] - info) <= 4 * split["information_se"]
+            and abs(split["marginal_kl"] - marginal) <= 4 * split["marginal_kl_se"]):
+        failures.append("overlapping, against quadrature")
+    return failures
+
+
+def _prior_in_place_of_the_aggregate(z_mean, z_log_var, samples=8, seed=0):
+    """A wrong estimator that students (and reviewers) write: log p(z) where log q(z) belongs."""
+    split = diagnostics.kl_decomposition(z_mean, z_log_var, samples=samples, seed=seed)
+    return {**split, "information": split["rate_monte_carlo"],
+            "information_se": split["rate_monte_carlo_se"], "marginal_kl": 0.0, "marginal_kl_se": 0.0}
+
+
+def test_the_quadrature_reference_satisfies_the_decomposition_exactly():
+    rng = np.random.default_rng(3)
+    mean, log_var = rng.normal(scale=1.5, size=(6, 1)), rng.normal(scale=0.5, size=(6, 1)) - 1
+    info, marginal = _quadrature_split(mean, log_var)
+    rate = np.mean(0.5 * (np.exp(log_var) + mean ** 2 - 1 - log_var))
+    assert abs(info + marginal - rate) < 1e-8
+    assert 0 < info < np.log(6)
+
+
+def test_kl_decomposition_gets_the_known_answers():
+    assert _known_answer_failures(diagnostics.kl_decomposition) == []
+
+
+def test_an_estimator_using_the_prior_in_place_of_the_aggregate_posterior_fails():
+    assert "one shared Gaussian" in _known_answer_failures(_prior_in_place_of_the_aggregate)
+
+
+def test_kl_decomposition_parts_add_up_to_the_closed_form_rate_and_respect_log_n():
+    rng = np.random.default_rng(0)
+    mean, log_var = rng.normal(scale=3, size=(500, 4)), rng.normal(scale=0.5, size=(500, 4)) - 2
+    split = diagnostics.kl_decomposition(mean, log_var, seed=1)
+    assert np.isclose(split["information"] + split["marginal_kl"], split["rate_monte_carlo"])
+    assert abs(split["rate_monte_carlo"] - split["rate"]) <= 4 * split["rate_monte_carlo_se"]
+    assert split["information"] <= split["log_n"] == np.log(500)
+    # chunking changes only how the work is split, not the numbers
+    small = diagnostics.kl_decomposition(mean, log_var, seed=1, max_elements=5000)
+    assert all(np.isclose(small[k], split[k], rtol=1e-12, atol=1e-12) for k in split)
+
+
+@pytest.mark.parametrize("mean, log_var, samples, message", [
+    (np.zeros((5, 2)), np.zeros((5, 3)), 8, "z_log_var"),
+    (np.zeros(5), np.zeros(5), 8, "shape"),
+    (np.full((5, 2), np.nan), np.zeros((5, 2)), 8, "NaN"),
+    (np.zeros((5, 2)), np.zeros((5, 2)), 1, "samples"),
+    (np.zeros((0, 2)), np.zeros((0, 2)), 8, "shape"),
+])
+def test_kl_decomposition_refuses_bad_encodings(mean, log_var, samples, message):
+    with pytest.raises(ValueError, match=message):
+        diagnostics.kl_decomposition(mean, log_var, samples=samples)

@@ -22,6 +22,29 @@ class Interrupt(Exception):
     pass
 
 
+@pytest.mark.parametrize("fused", [True, False])
+def test_training_sees_the_training_images_less_a_validation_split_and_never_the_test_images(
+        tiny, tmp_path, monkeypatch, fused):
+    given = []
+    real = experiments.training.array_dataset
+
+    def spy(x, batch_size, shuffle, **kwargs):
+        given.append((np.array(x), shuffle))
+        return real(x, batch_size, shuffle, **kwargs)
+
+    monkeypatch.setattr(experiments.training, "array_dataset", spy)
+    experiments.kl_sweep(tiny, tmp_path, coefficients=[0, 1], fused=fused, validation_split=0.25,
+                         **TINY)
+    fitted = [x for x, shuffle in given if shuffle]
+    evaluated = [x for x, shuffle in given if not shuffle]
+    assert fitted and all(np.array_equal(x, tiny.x_train[:192]) for x in fitted)
+    # per epoch: the held-out quarter; after training: the test images, once per model
+    assert np.array_equal(evaluated[0], tiny.x_train[192:])
+    assert np.array_equal(evaluated[-1], tiny.x_test)
+    assert sum(np.array_equal(x, tiny.x_test) for x in evaluated) == (1 if fused else 2)
+    assert json.loads((tmp_path / "settings.json").read_text())["n_validation"] == 64
+
+
 def test_interrupted_sweep_resumes_without_retraining(tiny, tmp_path, monkeypatch):
     trained = []
     real = experiments._train_run
@@ -164,6 +187,8 @@ def test_other_data_of_the_same_size_and_source_is_refused(tiny, tmp_path):
     ({"hidden_units": [16, 0]}, "hidden_units must be an integer >= 1"),
     ({"seed": -1}, "seed must be an integer >= 0"),
     ({"epochs": True}, "epochs must be an integer >= 1"),
+    ({"validation_split": 0}, r"validation_split must be a finite number in \(0, 0.5\]"),
+    ({"validation_split": 0.9}, "validation_split must be a finite number"),
 ])
 def test_bad_settings_are_refused_before_the_folder_is_touched(tiny, tmp_path, bad, match):
     with pytest.raises((TypeError, ValueError), match=match):

@@ -279,13 +279,21 @@ def _fit(model, settings, data, callbacks, progress, initial_epoch=0):
     finished epochs makes a resumed training see the orders an uninterrupted one sees.
     """
     callbacks = [*callbacks, training.NaNGuard(), *([progress] if progress else [])]
-    batches = _batches(data.x_train, settings, True)
+    x_fit, x_validation = _validation_split(data.x_train, settings)
+    batches = _batches(x_fit, settings, True)
     for _ in range(initial_epoch):
         iter(batches)
     return model.fit(batches, epochs=settings["epochs"], initial_epoch=initial_epoch,
-                     steps_per_epoch=math.ceil(len(data.x_train) / settings["batch_size"]),
-                     validation_data=_batches(data.x_test, settings, False),
+                     steps_per_epoch=math.ceil(len(x_fit) / settings["batch_size"]),
+                     validation_data=_batches(x_validation, settings, False),
                      callbacks=callbacks, verbose=0, shuffle=False)  # the pipeline shuffles
+
+
+def _validation_split(x_train, settings):
+    """The training images to fit and the last ``n_validation`` of them, held out for the
+    per-epoch validation curves (the test images are used once, after training)."""
+    n_validation = settings["n_validation"]
+    return x_train[:-n_validation], x_train[-n_validation:]
 
 
 def _train_fused(runs, results_dir, settings, data, progress):
@@ -360,11 +368,17 @@ def _run_all_locked(results_dir, settings, data, runs, progress, fused):
 
 
 def _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units, reconstruction,
-              seed, precision):
+              seed, precision, validation_split):
     """The settings a results folder is kept for, each checked before anything is written."""
     reconstruction = check_choice("reconstruction", reconstruction, losses.RECONSTRUCTIONS)
     check_dataset(data)
     input_dim = int(np.prod(np.shape(data.x_train)[1:]))
+    validation_split = check_number("validation_split", validation_split, low_inclusive=False,
+                                    high=0.5)
+    n_validation = max(1, round(validation_split * len(data.x_train)))
+    if len(data.x_train) - n_validation < 1:
+        raise ValueError(f"data.x_train has {len(data.x_train)} images: too few to hold out a "
+                         "validation split and train on the rest; pass more training images.")
     for x_name, y_name in (("x_train", "y_train"), ("x_test", "y_test")):
         x = check_images(getattr(data, x_name), f"data.{x_name}", shape=(input_dim,),
                          unit_range=reconstruction == "bernoulli")
@@ -381,6 +395,7 @@ def _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
             "seed": check_size("seed", seed, low=0),
             "precision": check_choice("precision", precision, training.PRECISIONS),
             "data_source": data.source, "n_train": len(data.x_train),
+            "n_validation": n_validation,
             "data_fingerprint": _fingerprint(data), "code": _code_fingerprint()}
 
 
@@ -400,7 +415,7 @@ def _run_name(c):
 
 def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, batch_size=128,
              learning_rate=1e-3, latent_dim=2, hidden_units=512, seed=0, progress=True,
-             fused=True, precision="float32"):
+             fused=True, precision="float32", validation_split=0.1):
     """Train the dense VAE once per KL coefficient c, every run from the SAME
     initial weights (and the same data order and noise), and return a table of
     test results, one row per c.
@@ -411,14 +426,16 @@ def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, ba
     shared step overhead; it resumes from its last finished epoch);
     ``fused=False`` trains them one after another. ``precision="mixed_bfloat16"``
     computes the layers in bfloat16 (weights and loss stay float32); see the README
-    for when it is faster.
+    for when it is faster. The last ``validation_split`` of the training images are
+    held out for the per-epoch validation curves; the test images are used once, at
+    the end, for the table.
     """
     coefficients = check_list("coefficients", coefficients, "KL coefficient")
     runs = {_run_name(c): Constant(c) for c in coefficients}
     if len(runs) < len(coefficients):
         raise ValueError(f"coefficients {coefficients} has repeated values; list each c once.")
     settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
-                         "bernoulli", seed, precision)
+                         "bernoulli", seed, precision, validation_split)
     progress, fused = check_bool("progress", progress), check_bool("fused", fused)
     results = _run_all(results_dir, settings, data, runs, progress, fused)
     return pd.DataFrame({
@@ -433,11 +450,11 @@ def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, ba
 def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128,
                          learning_rate=1e-3, latent_dim=16, hidden_units=512,
                          reconstruction="gaussian", seed=0, progress=True, fused=True,
-                         precision="float32"):
+                         precision="float32", validation_split=0.1):
     """Train one dense VAE per KL schedule (``name -> schedule``, per epoch) from
     the same initial weights; return ``name -> stored result`` (history with the
-    beta of each epoch, test terms, active units, per-dimension KL). ``fused`` and
-    ``precision`` as in ``kl_sweep``."""
+    beta of each epoch, test terms, active units, per-dimension KL). ``fused``,
+    ``precision`` and ``validation_split`` as in ``kl_sweep``."""
     check_mapping("schedules", schedules, "a dict {name: schedule}, e.g. {'constant': Constant()}")
     for name, schedule in schedules.items():
         if (not isinstance(name, str) or not name or os.sep in name or name.startswith(".")
@@ -446,7 +463,7 @@ def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128
                              f"{sorted(RESERVED_NAMES)}, e.g. 'linear warm-up'.")
         check_callable(f"schedules[{name!r}]", schedule, "LinearWarmup()", n_args=1)
     settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
-                         reconstruction, seed, precision)
+                         reconstruction, seed, precision, validation_split)
     progress, fused = check_bool("progress", progress), check_bool("fused", fused)
     results = _run_all(results_dir, settings, data, dict(schedules), progress, fused)
     return dict(zip(schedules, results))

@@ -256,6 +256,24 @@ def check_latent_points(z, latent_dim, name="z"):
     return z
 
 
+def check_encodings(z_mean, z_log_var):
+    """Return an encoder's means and log-variances as float64 arrays of one shape ``(n, d)``,
+    n >= 1, with finite values (one row per image)."""
+    arrays = []
+    for name, values in (("z_mean", z_mean), ("z_log_var", z_log_var)):
+        array = _numeric(name, values).astype("float64")
+        if array.ndim != 2 or 0 in array.shape:
+            raise ValueError(f"{name} has shape {array.shape}; expected (n, latent_dim), one row "
+                             "per image (the encoder's output for n >= 1 images).")
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} contains NaN or inf values; pass finite encodings.")
+        arrays.append(array)
+    if arrays[0].shape != arrays[1].shape:
+        raise ValueError(f"z_mean has shape {arrays[0].shape} but z_log_var {arrays[1].shape}; "
+                         "pass both outputs of the same encoder call.")
+    return arrays
+
+
 def concrete(values):
     """``values`` as a numpy array, or None for a symbolic tensor (inside a compiled
     training step, where a check would cost every step)."""
