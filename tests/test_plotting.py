@@ -53,3 +53,45 @@ def test_the_gaussian_figure_titles_the_closed_form_kl():
     fig = plotting.plot_gaussian_vs_prior(0.0, 1.0)
     assert fig.axes[0].get_title() == "KL(q || p) = 0.000 nats"
     matplotlib.pyplot.close("all")
+
+
+def _rd_table(c, rate, distortion):
+    return {"c": np.array(c, float), "test_kl": np.array(rate, float),
+            "test_reconstruction": np.array(distortion, float)}
+
+
+def test_rate_distortion_points_sit_where_the_table_puts_them_and_carry_their_own_c():
+    ours = _rd_table([0, 0.5, 1, 20], [140.0, 6.6, 5.2, 0.5], [162.0, 163.9, 164.1, 198.7])
+    source = _rd_table([0, 1], [506.8, 6.2], [141.5, 144.2])
+    fig = plotting.plot_rate_distortion(ours, reference=source)
+    top, bottom = fig.axes   # c = 0 rates lie far above the rest: the axis is broken
+    labels = {}
+    for ax in (top, bottom):
+        for text in ax.texts:
+            labels.setdefault(text.get_text(), []).append((ax, text.xy))
+    for table in (ours, source):
+        for c, r, d in zip(table["c"], table["test_kl"], table["test_reconstruction"]):
+            (ax, xy), = [hit for hit in labels[f"c={c:g}"] if np.allclose(hit[1], (d, r))]
+            assert ax is (top if c == 0 else bottom)          # in the panel whose scale holds it
+            low, high = ax.get_ylim()
+            assert low <= r <= high
+    # x is the distortion, y the rate: the plotted line holds the table's points in that order
+    line = next(l for l in bottom.lines if l.get_label() == "this run")
+    np.testing.assert_allclose(line.get_xdata(), ours["test_reconstruction"])
+    np.testing.assert_allclose(line.get_ydata(), ours["test_kl"])
+    # the equal-ELBO line through c = 1 has slope -1 and passes through that point
+    elbo = next(l for l in bottom.lines if l.get_label().startswith("equal ELBO"))
+    (x0, x1), (y0, y1) = elbo.get_xdata(), elbo.get_ydata()
+    assert np.isclose((y1 - y0) / (x1 - x0), -1) and np.isclose(y0 + x0, 164.1 + 5.2)
+    # the line through the c = 20 point has slope -1/20
+    dotted = [l for l in bottom.lines if l.get_linestyle() == ":" and len(l.get_xdata()) == 2
+              and np.isclose(np.mean(l.get_xdata()), 198.7)]
+    (x0, x1), (y0, y1) = dotted[0].get_xdata(), dotted[0].get_ydata()
+    assert np.isclose((y1 - y0) / (x1 - x0), -1 / 20)
+    matplotlib.pyplot.close("all")
+
+
+def test_rate_distortion_without_a_far_c0_point_is_one_panel():
+    fig = plotting.plot_rate_distortion(_rd_table([0, 1, 2], [8.0, 6.0, 5.0], [160, 161, 163]))
+    assert len(fig.axes) == 1 and {t.get_text() for t in fig.axes[0].texts} == {"c=0", "c=1", "c=2"}
+    matplotlib.pyplot.close("all")

@@ -245,23 +245,86 @@ def plot_sweep_prior_samples(models_by_c, n=36, seed=0, columns=4):
     return fig
 
 
-def plot_rate_distortion(table, ax=None):
-    """Distortion (test reconstruction) against rate (test KL, log scale), one point per c."""
-    check_keys("table", table, ("c", "test_kl", "test_reconstruction"))
-    fig, ax = _axes(ax, (6.5, 4.5))
-    ax.plot(table["test_kl"], table["test_reconstruction"], "o-", color="tab:blue")
-    for i, (c, rate, distortion) in enumerate(zip(table["c"], table["test_kl"],
-                                                  table["test_reconstruction"])):
-        # alternate the labels above-right and below-left so neighbours do not overlap
-        offset, align = ((6, 6), "left") if i % 2 == 0 else ((-6, -12), "right")
-        ax.annotate(f"c={c:g}", (rate, distortion), textcoords="offset points", xytext=offset,
-                    ha=align, fontsize=8)
-    ax.set_xscale("log")
-    ax.set_xlabel("rate: test KL (nats per image, log scale)")
-    ax.set_ylabel("distortion: test reconstruction\n(nats per image)")
-    ax.set_title("rate-distortion trade-off across KL coefficients")
-    ax.margins(x=0.12, y=0.08)
+def plot_rate_distortion(table, reference=None, reference_label="source article"):
+    """Rate (test KL) against distortion (test reconstruction), both in nats per image on
+    linear axes, one labelled point per c, as in Alemi et al. (2018, Fig. 1).
+
+    A model trained with coefficient c minimises D + c R, so its point is where a line of
+    slope -1/c touches the curve: that line is drawn (dotted) through each point, and the
+    line of equal ELBO, D + R constant, through the c = 1 point (dashed). When the rates at
+    c = 0 lie far above the rest they get an upper panel with its own scale (the axis is
+    broken). ``reference``: another table with the same columns (e.g. the source
+    article's), drawn in grey."""
+    sets = [(check_keys("table", table, ("c", "test_kl", "test_reconstruction")), True)]
+    if reference is not None:
+        sets.append((check_keys("reference", reference, ("c", "test_kl", "test_reconstruction")),
+                     False))
+    points = [(np.asarray(t["c"], float), np.asarray(t["test_kl"], float),
+               np.asarray(t["test_reconstruction"], float), ours) for t, ours in sets]
+    c_all, rate_all, distortion_all = (np.concatenate([p[i] for p in points]) for i in range(3))
+    lower = rate_all[c_all > 0]
+    broken = bool(lower.size and (c_all == 0).any() and rate_all[c_all == 0].min() > 1.5 * lower.max())
+    if broken:
+        fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(8, 7.5),
+                                          gridspec_kw={"height_ratios": [1, 3], "hspace": 0.08})
+        panels = [top, bottom]
+    else:
+        fig, bottom = plt.subplots(figsize=(8, 6))
+        top, panels = bottom, [bottom]
+    span = distortion_all.max() - distortion_all.min() or 1.0
+    x_limits = (distortion_all.min() - 0.12 * span, distortion_all.max() + 0.12 * span)
+    y_limits = {bottom: (0, 1.12 * (lower.max() if broken else rate_all.max()))}
+    if broken:
+        high = rate_all[c_all == 0]
+        pad = 0.2 * max(high.max() - high.min(), 0.5 * high.min())
+        y_limits[top] = (high.min() - pad, high.max() + pad)
+    for c, rate, distortion, ours in points:
+        colour = "tab:blue" if ours else "grey"
+        for ax in panels:
+            ax.plot(distortion, rate, "o-" if ours else "s--", color=colour, ms=5, lw=1,
+                    label=("this run" if ours else reference_label) if ax is bottom else None)
+        for i, (ci, r, d) in enumerate(zip(c, rate, distortion)):
+            ax = top if broken and ci == 0 else bottom
+            right = (i % 2 == 0) == ours   # alternate sides; the reference mirrors ours
+            ax.annotate(f"c={ci:g}", (d, r), textcoords="offset points",
+                        xytext=(7, 2) if right else (-7, 2), ha="left" if right else "right",
+                        fontsize=9, color="black" if ours else "dimgrey")
+            if ours:
+                _touching_line(ax, ci, d, r, x_limits, y_limits[ax], colour)
+    one = np.flatnonzero(points[0][0] == 1)
+    if one.size:
+        r1, d1 = points[0][1][one[0]], points[0][2][one[0]]
+        line = np.array(x_limits)
+        bottom.plot(line, d1 + r1 - line, "--", color="black", lw=1,
+                    label=f"equal ELBO through c = 1: D + R = {d1 + r1:.1f}")
+    bottom.plot([], [], ":", color="tab:blue", lw=1, label="slope -1/c through each point")
+    for ax in panels:
+        ax.set_ylim(*y_limits[ax])
+    bottom.set_xlim(*x_limits)
+    if broken:
+        top.spines["bottom"].set_visible(False)
+        bottom.spines["top"].set_visible(False)
+        top.tick_params(bottom=False)
+        for ax, y in ((top, 0), (bottom, 1)):  # the break marks
+            ax.plot([0, 1], [y, y], transform=ax.transAxes, ls=(0, (4, 3)), color="black",
+                    lw=0.8, clip_on=False)
+    top.set_title("rate against distortion across KL coefficients"
+                  + (" (axis broken: c = 0 above)" if broken else ""))
+    bottom.set_xlabel("distortion D: test reconstruction term (nats per image)")
+    bottom.set_ylabel("rate R: test KL (nats per image)")
+    bottom.legend(loc="upper right", fontsize=9)
     return fig
+
+
+def _touching_line(ax, c, distortion, rate, x_limits, y_limits, colour, length=0.1):
+    """A short segment of the line D + c R = constant through (D, R): slope -1/c in this
+    plane (vertical for c = 0), ``length`` of the axes long whatever the axes' scales."""
+    if c == 0:
+        ax.axvline(distortion, ls=":", color=colour, lw=1)
+        return
+    dx, dy = x_limits[1] - x_limits[0], y_limits[1] - y_limits[0]
+    t = length / np.hypot(1 / dx, 1 / (c * dy))
+    ax.plot([distortion - t, distortion + t], [rate + t / c, rate - t / c], ":", color=colour, lw=1)
 
 
 def plot_schedules(schedules, n, unit="epoch", ax=None):
