@@ -45,11 +45,16 @@ def test_the_counts_in_the_results_section_are_those_the_notebooks_print():
     sweep = _outputs_text("05_*.ipynb")   # 05's table, printed in two blocks of columns
     header = "c  test_total  test_reconstruction  test_kl  active_units  \\"
     coefficients = dict(_rows(sweep, header, r"(\d+)\s+([\d.]+)\s+[\d.\s\\]+$"))
-    drawn = {float(coefficients[i]): int(n)
-             for i, n in _rows(sweep, "digits drawn  inside", r"(\d+)\s+(\d+)\s+[\d.]+\s*$")}
-    middle = [n for c, n in drawn.items() if 0.1 <= c <= 10]
-    assert f"draws {min(middle)}–{max(middle)} different digits" in results
-    assert f"against {drawn[0.0]} for c = 0 and {drawn[20.0]} for c = 20" in results
+    drawn = {float(coefficients[i]): n
+             for i, n in _rows(sweep, "digits drawn  inside", r"(\d+)\s+([\d.]+)\s+[\d.]+\s*$")}
+    most = max(drawn, key=lambda c: float(drawn[c]))
+    assert (f"{drawn[0.0]} at c = 0, {drawn[most]} at c = {most:g} (the most of the eight) and "
+            f"{drawn[20.0]} at c = 20") in results
+    header = "share that is information  share SE"
+    shares = {float(coefficients[i]): (share, se)
+              for i, share, se in _rows(sweep, header, r"(\d+)\s+([\d.]+)\s+([\d.]+)\s*$")}
+    assert (f"{shares[0.0][0]} at c = 0, {shares[1.0][0]} at c = 1 and {shares[20.0][0]} ± "
+            f"{shares[20.0][1]} at c = 20") in results
     annealing = _outputs_text("06_*.ipynb")
     counts, beta = {}, None   # (beta, schedule) -> (active units, dims with KL > 0.1 nats)
     for b, schedule, units, dims in _rows(annealing, "active units  dims with KL > 0.1 nats",

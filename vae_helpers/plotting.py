@@ -276,8 +276,8 @@ def plot_rate_distortion(table, reference=None, reference_label="source article"
     y_limits = {bottom: (0, 1.12 * (lower.max() if broken else rate_all.max()))}
     if broken:
         high = rate_all[c_all == 0]
-        pad = 0.2 * max(high.max() - high.min(), 0.5 * high.min())
-        y_limits[top] = (high.min() - pad, high.max() + pad)
+        pad = 0.15 * max(high.max() - high.min(), 0.5 * high.min())
+        y_limits[top] = (max(high.min() - pad, y_limits[bottom][1]), high.max() + pad)
     for c, rate, distortion, ours in points:
         colour = "tab:blue" if ours else "grey"
         for ax in panels:
