@@ -14,7 +14,7 @@ def _outputs_text(pattern="*.ipynb"):
             for out in cell.get("outputs", []):
                 parts.append("".join(out.get("text", "")))
                 parts.append("".join(out.get("data", {}).get("text/plain", "")))
-    return "\n".join(parts)
+    return "\n\n".join(parts)   # a blank line ends each output (and so each table)
 
 
 def _results_section():
