@@ -67,6 +67,18 @@ MUTATIONS = [
     ("rate-distortion-axes-swapped", "the rate-distortion plane draws each c where the table puts it",
      "vae_helpers/plotting.py", 'ax.plot(distortion, rate, "o-" if ours else "s--"',
      'ax.plot(rate, distortion, "o-" if ours else "s--"', ["tests/test_plotting.py"]),
+    ("free-bits-floor-before-batch-mean", "free bits floor each dimension's batch-averaged KL",
+     "vae_helpers/losses.py",
+     'per_dim = ops.mean(kl_standard_normal(mean, log_var, reduction="none"), axis=0)\n'
+     "    return ops.sum(ops.maximum(per_dim, ops.cast(floor, per_dim.dtype)))",
+     'per_dim = kl_standard_normal(mean, log_var, reduction="none")\n'
+     "    return ops.mean(ops.sum(ops.maximum(per_dim, ops.cast(floor, per_dim.dtype)), axis=1))",
+     ["tests/test_losses.py"]),
+    ("learned-variance-ignored", "a learned decoder variance enters the reconstruction term",
+     "vae_helpers/losses.py", "variance = ops.exp(ops.cast(log_variance, x_hat.dtype))",
+     "variance = ops.convert_to_tensor(0.5, x_hat.dtype)",
+     ["tests/test_losses.py",
+      "tests/test_models.py::test_a_learned_decoder_variance_is_the_mean_squared_error_of_the_batch"]),
     ("active-units-from-log-variance", "active units: variance of the encoder means",
      "vae_helpers/diagnostics.py", "z_mean, _ = encode(model, x)\n    variances = z_mean.var",
      "_, z_mean = encode(model, x)\n    variances = z_mean.var", ["tests/test_diagnostics.py"]),

@@ -192,3 +192,19 @@ def test_kl_decomposition_parts_add_up_to_the_closed_form_rate_and_respect_log_n
 def test_kl_decomposition_refuses_bad_encodings(mean, log_var, samples, message):
     with pytest.raises(ValueError, match=message):
         diagnostics.kl_decomposition(mean, log_var, samples=samples)
+
+
+def test_digits_drawn_classifies_images_decoded_from_the_prior():
+    class Brightness:
+        """A fake classifier: the digit is the image's mean pixel, in tenths."""
+
+        def predict(self, images):
+            return np.clip((images.mean(axis=1) * 10).astype(int), 0, 9)
+
+    model = models.dense_vae(latent_dim=2, hidden_units=8)
+    counts = diagnostics.digits_drawn(model, Brightness(), n=300, seed=1)
+    assert counts.shape == (10,) and counts.sum() == 300
+    z = np.random.default_rng(1).standard_normal((300, 2)).astype("float32")
+    from vae_helpers.prediction import decode
+    np.testing.assert_array_equal(counts, np.bincount(Brightness().predict(decode(model, z)),
+                                                      minlength=10))

@@ -7,7 +7,7 @@ import pytest
 
 from vae_helpers import experiments, prediction
 from vae_helpers.data import MNIST
-from vae_helpers.schedules import Constant, LinearWarmup
+from vae_helpers.schedules import Constant, FreeBits, LinearWarmup
 
 TINY = dict(epochs=1, batch_size=64, hidden_units=16, progress=False)
 
@@ -226,6 +226,20 @@ def test_a_run_stored_with_another_schedule_is_refused_not_reused(tiny, tmp_path
     with pytest.raises(ValueError, match="'warm-up'.*another schedule"):
         experiments.annealing_comparison(tiny, {"warm-up": LinearWarmup(0, 2, beta_max=8.0)},
                                          tmp_path, **settings)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_free_bits_runs_train_with_their_floor_and_are_not_reused_with_another(tiny, tmp_path,
+                                                                              fused):
+    runs = {"plain": Constant(1.0), "free bits": FreeBits(2.0)}
+    results = experiments.annealing_comparison(tiny, runs, tmp_path, fused=fused, **TINY)
+    assert results["plain"]["free_bits"] == 0.0 and results["free bits"]["free_bits"] == 2.0
+    # same initial weights, same beta, same noise: only the floor differs, and it changes
+    # the training (a 2-nat floor on each of 2 dimensions lies above this model's KL)
+    assert results["free bits"]["history"]["loss"] != results["plain"]["history"]["loss"]
+    with pytest.raises(ValueError, match="'free bits'.*another schedule"):
+        experiments.annealing_comparison(tiny, {"free bits": FreeBits(0.5)}, tmp_path, fused=fused,
+                                         **TINY)
 
 
 def test_load_run_model(tiny, tmp_path):

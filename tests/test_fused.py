@@ -25,10 +25,11 @@ def float64():
     keras.config.set_dtype_policy("float32")
 
 
-@pytest.mark.parametrize("reconstruction, optimizer", [("bernoulli", "sgd"), ("gaussian", "sgd"),
-                                                       ("bernoulli", "adam")])
+@pytest.mark.parametrize("reconstruction, optimizer, floors", [
+    ("bernoulli", "sgd", None), ("gaussian", "sgd", None), ("bernoulli", "adam", None),
+    ("bernoulli", "sgd", [0.0, 0.5, 2.0])])   # each run with its own free-bits floor
 def test_fused_fit_equals_separate_fits_given_the_same_noise(unit_images, reconstruction,
-                                                             optimizer, float64):
+                                                             optimizer, floors, float64):
     # The real path: Keras' fit on the fused model (its own call, noise and loss)
     # against fit on separate VAEs whose Sampling layer has the same noise seed, so
     # every step draws the same noise (the sweep shares one noise stream between its
@@ -44,11 +45,12 @@ def test_fused_fit_equals_separate_fits_given_the_same_noise(unit_images, recons
     x = unit_images.astype("float64")
     set_seed(0)
     start = models.dense_vae(hidden_units=[64, 32], reconstruction=reconstruction, seed=7)
-    model = fused.FusedDenseVAE.from_vae(start, BETAS, seed=7)
+    model = fused.FusedDenseVAE.from_vae(start, BETAS, seed=7, free_bits=floors)
     model.compile(optimizer=OPTIMIZERS[optimizer]())
     model.fit(x, epochs=3, batch_size=4, shuffle=False, verbose=0)
     for run, beta in enumerate(BETAS):
-        vae = models.dense_vae(hidden_units=[64, 32], reconstruction=reconstruction, seed=7)
+        vae = models.dense_vae(hidden_units=[64, 32], reconstruction=reconstruction, seed=7,
+                               free_bits=floors[run] if floors else 0.0)
         vae.set_weights(start.get_weights())
         vae.beta.assign(beta)
         vae.compile(optimizer=OPTIMIZERS[optimizer]())
@@ -58,6 +60,14 @@ def test_fused_fit_equals_separate_fits_given_the_same_noise(unit_images, recons
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
         initial = np.concatenate([w.ravel() for w in _weights(start)])
         assert np.all(np.isfinite(want)) and np.abs(want - initial).max() > 1e-4
+        if floors and floors[run] and beta:   # the floor changed this run's training
+            plain = models.dense_vae(hidden_units=[64, 32], reconstruction=reconstruction, seed=7)
+            plain.set_weights(start.get_weights())
+            plain.beta.assign(beta)
+            plain.compile(optimizer=OPTIMIZERS[optimizer]())
+            plain.fit(x, epochs=3, batch_size=4, shuffle=False, verbose=0)
+            other = np.concatenate([w.ravel() for w in _weights(plain)])
+            assert np.abs(other - want).max() > 1e-6
 
 
 def test_runs_start_from_the_given_weights_and_keep_their_betas(unit_images):

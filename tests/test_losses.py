@@ -70,3 +70,54 @@ def test_vae_loss_combines_terms(unit_images):
     assert recon == pytest.approx(784 * np.log(2), rel=1e-5)
     assert kl == pytest.approx(1.0, rel=1e-6)
     assert total == pytest.approx(recon + 3 * kl, rel=1e-6)
+
+
+def test_free_bits_floors_each_dimension_after_averaging_over_the_batch():
+    # dimension 0: KL 2.0 for one example and 0 for the other (batch mean 1.0);
+    # dimension 1: KL 0 for both
+    mean = np.array([[2.0, 0.0], [0.0, 0.0]])
+    log_var = np.zeros((2, 2))
+    assert np.isclose(float(losses.free_bits_kl(mean, log_var, 0.0)), 1.0)
+    assert np.isclose(float(losses.free_bits_kl(mean, log_var, 0.5)), 1.0 + 0.5)
+    assert np.isclose(float(losses.free_bits_kl(mean, log_var, 1.5)), 1.5 + 1.5)
+    # a floor applied per example before the batch mean would give (2 + 0.5 + 0.5 + 0.5) / 2
+    assert not np.isclose(float(losses.free_bits_kl(mean, log_var, 0.5)), 1.75)
+
+
+def test_free_bits_enter_the_total_only():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(8, 784)).astype("float32")
+    x_hat = rng.uniform(0.05, 0.95, size=(8, 784)).astype("float32")
+    mean, log_var = rng.normal(scale=0.1, size=(8, 4)), np.zeros((8, 4))
+    plain = [float(t) for t in losses.vae_loss(x, x_hat, mean, log_var, beta=2.0)]
+    floored = [float(t) for t in losses.vae_loss(x, x_hat, mean, log_var, beta=2.0, free_bits=0.5)]
+    assert floored[1:] == plain[1:]                      # reconstruction and reported KL
+    assert np.isclose(floored[0], plain[1] + 2.0 * 4 * 0.5, rtol=1e-6)   # every dim below the floor
+
+
+def test_squared_error_plus_beta_kl_is_a_gaussian_decoder_with_variance_beta_over_two():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(size=(8, 784)).astype("float64")
+    x_hat = rng.uniform(size=(8, 784)).astype("float64")
+    mean, log_var = rng.normal(size=(8, 3)), rng.normal(scale=0.3, size=(8, 3))
+    for beta in (0.5, 4.0):
+        squared, _, _ = losses.vae_loss(x, x_hat, mean, log_var, beta=beta, reconstruction="gaussian")
+        elbo, _, _ = losses.vae_loss(x, x_hat, mean, log_var, beta=1.0, reconstruction="gaussian",
+                                     log_variance=np.log(beta / 2))
+        constant = 784 / 2 * np.log(2 * np.pi * beta / 2)
+        assert np.isclose(float(squared) / beta, float(elbo) - constant, rtol=1e-10)
+
+
+def test_a_learned_variance_enters_the_reconstruction_term():
+    rng = np.random.default_rng(2)
+    x = rng.uniform(size=(4, 784))
+    x_hat = np.clip(x + rng.normal(scale=0.1, size=x.shape), 0, 1)
+    mean, log_var = np.zeros((4, 2)), np.zeros((4, 2))
+    squared = np.sum((x - x_hat) ** 2, axis=1).mean()
+    for variance in (0.01, 0.5, 2.0):
+        _, recon, _ = losses.vae_loss(x, x_hat, mean, log_var, reconstruction="gaussian",
+                                      log_variance=np.log(variance))
+        assert np.isclose(float(recon), squared / (2 * variance)
+                          + 784 / 2 * np.log(2 * np.pi * variance), rtol=1e-10)
+    with pytest.raises(ValueError, match="gaussian"):
+        losses.vae_loss(x, x_hat, mean, log_var, log_variance=0.0)

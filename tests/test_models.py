@@ -107,3 +107,25 @@ def test_save_and_load_roundtrip(tmp_path, mnist_small):
     np.testing.assert_allclose(prediction.encode(loaded, x)[0], prediction.encode(model, x)[0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(prediction.decode(loaded, np.zeros((2, 2))), prediction.decode(model, np.zeros((2, 2))),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_a_learned_decoder_variance_is_the_mean_squared_error_of_the_batch(mnist_small):
+    """sigma^2 is set to its maximum-likelihood value, the mean squared error per pixel, and
+    the reconstruction term is the Gaussian negative log-likelihood with it."""
+    model = models.dense_vae(latent_dim=2, hidden_units=16, reconstruction="gaussian",
+                             learned_variance=True)
+    x = mnist_small.x_train[:64]
+    out = model(x)
+    model.compute_loss(x, y_pred=out)
+    squared = (np.asarray(out["x_hat"], "float64") - x) ** 2
+    mse = squared.mean()
+    assert np.isclose(float(np.exp(model.log_variance.numpy())), mse, rtol=1e-5)
+    want = (squared.sum(axis=1) / (2 * mse) + 784 / 2 * np.log(2 * np.pi * mse)).mean()
+    assert np.isclose(float(model.reconstruction_tracker.result()), want, rtol=1e-5)
+    # the maximum: any other variance gives a larger negative log-likelihood
+    for other in (mse / 2, mse * 2):
+        worse = (squared.sum(axis=1) / (2 * other) + 784 / 2 * np.log(2 * np.pi * other)).mean()
+        assert worse > want
+    assert all(w is not model.log_variance for w in model.trainable_weights)
+    with pytest.raises(ValueError, match="gaussian"):
+        models.dense_vae(learned_variance=True)

@@ -95,3 +95,17 @@ def test_rate_distortion_without_a_far_c0_point_is_one_panel():
     fig = plotting.plot_rate_distortion(_rd_table([0, 1, 2], [8.0, 6.0, 5.0], [160, 161, 163]))
     assert len(fig.axes) == 1 and {t.get_text() for t in fig.axes[0].texts} == {"c=0", "c=1", "c=2"}
     matplotlib.pyplot.close("all")
+
+
+def test_pruning_figure_draws_the_given_kl_and_counts():
+    predicted = {0.5: np.array([1.0, 0.5, 0.0]), 2.0: np.array([0.3, 0.0, 0.0])}
+    measured = {0.5: np.array([0.45, 0.95, 0.02]), 2.0: np.array([0.0, 0.31, 0.0])}
+    counts = {"closed form": {0.5: 2, 2.0: 1}, "trained": {0.5: 2, 2.0: 1}}
+    fig = plotting.plot_pruning(predicted, measured, counts, threshold=0.1)
+    left, right = fig.axes
+    dots = [l for l in left.lines if l.get_linestyle() == "None"]
+    np.testing.assert_allclose(dots[0].get_ydata(), [0.95, 0.45, 0.02])   # sorted, largest first
+    line = next(l for l in right.lines if l.get_label() == "closed form")
+    np.testing.assert_allclose(line.get_xdata(), [0.5, 2.0])
+    np.testing.assert_allclose(line.get_ydata(), [2, 1])
+    matplotlib.pyplot.close("all")

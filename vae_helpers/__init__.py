@@ -14,10 +14,12 @@ def _import_tensorflow_quietly():
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
-            import tensorflow  # noqa: F401
+            import tensorflow
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+    # retracing notices after many trainings in one kernel are advice for library authors
+    tensorflow.get_logger().setLevel("ERROR")
 
 
 _import_tensorflow_quietly()

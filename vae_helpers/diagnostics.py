@@ -165,7 +165,7 @@ def aggregate_posterior_sample(model, x, seed=0):
 
 
 def digit_classifier(x_train, y_train, seed=0):
-    """A logistic-regression digit classifier (about 90% accurate on MNIST) used
+    """A logistic-regression digit classifier (about 90% accurate on MNIST test digits) used
     to tell which digits a decoder draws."""
     from sklearn.linear_model import LogisticRegression
 
@@ -175,11 +175,11 @@ def digit_classifier(x_train, y_train, seed=0):
     return classifier.fit(x_train.reshape(len(x_train), -1), y_train)
 
 
-def digits_drawn(model, classifier, n=20, extent=3.0):
-    """How many tiles of an n x n decoded grid over [-extent, extent]^2 the
-    classifier assigns to each digit (an array of 10 counts)."""
-    from .plotting import decode_grid
+def digits_drawn(model, classifier, n=2000, seed=0):
+    """What a model generates: how many of ``n`` images decoded from draws z ~ N(0, I)
+    the classifier assigns to each digit (an array of 10 counts)."""
+    from .prediction import latent_dim
 
-    tiles, _ = decode_grid(model.decoder, n=n, extent=extent)
-    images = tiles.reshape(n, 28, n, 28).transpose(0, 2, 1, 3).reshape(n * n, 784)
+    z = np.random.default_rng(seed).standard_normal((check_size("n", n), latent_dim(model)))
+    images = decode(model, z.astype("float32")).reshape(n, -1)
     return np.bincount(classifier.predict(images), minlength=10)

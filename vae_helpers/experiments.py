@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 from . import diagnostics, losses, models, training
 from .config import set_seed
 from .fused import FusedDenseVAE, RunSchedules
-from .schedules import Constant, KLScheduler, schedule_values
+from .schedules import Constant, KLScheduler, free_bits_of, schedule_values
 from .validation import (check_beta, check_bool, check_callable, check_choice, check_dataset,
                          check_images, check_labels, check_list, check_mapping, check_number,
                          check_path, check_size, check_sizes)
@@ -201,21 +201,23 @@ def _finished(run_dir):
 def _check_same_schedule(results_dir, name, result, schedule, epochs):
     """Refuse a finished run whose stored betas are not the ones ``schedule`` asks for."""
     wanted = schedule_values(schedule, epochs)
-    if not np.allclose(result["history"]["beta"], wanted, rtol=1e-6, atol=1e-9):
+    if (not np.allclose(result["history"]["beta"], wanted, rtol=1e-6, atol=1e-9)
+            or result.get("free_bits", 0.0) != free_bits_of(schedule)):
         raise ValueError(f"run {name!r} in {str(results_dir)!r} was trained with another schedule "
                          f"(beta per epoch {result['history']['beta'][:4]}... against "
-                         f"{wanted[:4].tolist()}...); use another results_dir or delete that "
-                         "run's folder.")
+                         f"{wanted[:4].tolist()}..., free bits {result.get('free_bits', 0.0):g} "
+                         f"against {free_bits_of(schedule):g}); use another results_dir or delete "
+                         "that run's folder.")
 
 
-def _build(settings):
+def _build(settings, free_bits=0.0):
     """The run's dense VAE, built under the settings' precision."""
     if settings["architecture"] != "dense":
         raise ValueError(f"unknown architecture {settings['architecture']!r}.")
     with training.precision(settings.get("precision", "float32")):
         return models.dense_vae(latent_dim=settings["latent_dim"],
                                 hidden_units=settings["hidden_units"],
-                                reconstruction=settings["reconstruction"])
+                                reconstruction=settings["reconstruction"], free_bits=free_bits)
 
 
 def _initial_weights(results_dir, settings):
@@ -240,7 +242,7 @@ def _store_result(name, run_dir, model, history, test, schedule, data):
     tmp = run_dir / "model.tmp.weights.h5"
     model.save_weights(tmp)
     os.replace(tmp, run_dir / "model.weights.h5")
-    result = {"name": name, "schedule": repr(schedule),
+    result = {"name": name, "schedule": repr(schedule), "free_bits": free_bits_of(schedule),
               "history": {k: [float(v) for v in vs] for k, vs in history.items()},
               "test": {k: float(v) for k, v in test.items()},
               "active_units": n_active, "unit_variances": variances.tolist(),
@@ -249,12 +251,12 @@ def _store_result(name, run_dir, model, history, test, schedule, data):
     return result
 
 
-def _train_run(name, run_dir, settings, data, schedule, progress):
+def _train_run(name, run_dir, settings, data, schedule, progress, xla):
     """Train one run from the shared initial weights and store its result."""
     set_seed(settings["seed"])  # same shuffling and noise for every run
-    model = _build(settings)
+    model = _build(settings, free_bits_of(schedule))
     model.load_weights(_initial_weights(run_dir.parent, settings))
-    _compile(model, settings)
+    _compile(model, settings, xla)
     history = _fit(model, settings, data, [KLScheduler(schedule)],
                    progress and EpochProgress(settings["epochs"], name))
     test = model.evaluate(_batches(data.x_test, settings, False), verbose=0, return_dict=True)
@@ -266,9 +268,9 @@ def _batches(x, settings, shuffle):
                                   unit_range=settings["reconstruction"] == "bernoulli")
 
 
-def _compile(model, settings):
+def _compile(model, settings, xla):
     model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]),
-                  **training.compile_settings(model))
+                  **training.compile_settings(model, xla))
 
 
 def _fit(model, settings, data, callbacks, progress, initial_epoch=0):
@@ -296,15 +298,16 @@ def _validation_split(x_train, settings):
     return x_train[:-n_validation], x_train[-n_validation:]
 
 
-def _train_fused(runs, results_dir, settings, data, progress):
+def _train_fused(runs, results_dir, settings, data, progress, xla):
     """Train the runs (``name -> schedule``) as one ``FusedDenseVAE`` from the shared
     initial weights, resuming from its last finished epoch; store each run's result."""
     names = list(runs)
     set_seed(settings["seed"])
     initial = _build(settings)
     initial.load_weights(_initial_weights(results_dir, settings))
-    model = FusedDenseVAE.from_vae(initial, [0.0] * len(names))  # in the run's precision
-    _compile(model, settings)
+    model = FusedDenseVAE.from_vae(initial, [0.0] * len(names),  # in the run's precision
+                                   free_bits=[free_bits_of(runs[n]) for n in names])
+    _compile(model, settings, xla)
     checkpoint = FusedCheckpoint(results_dir / CHECKPOINT_DIR, names)
     start = checkpoint.restore(model)
     bar = progress and EpochProgress(settings["epochs"] - start, f"{len(names)} runs fused")
@@ -322,13 +325,13 @@ def _train_fused(runs, results_dir, settings, data, progress):
     return results
 
 
-def _run_all(results_dir, settings, data, runs, progress, fused):
+def _run_all(results_dir, settings, data, runs, progress, fused, xla):
     """Train (or load) each ``name -> schedule`` run; return their results in order.
 
     ``fused=True`` trains the unfinished runs together as one fused model."""
     results_dir = _writable_dir(results_dir)
     with _folder_lock(results_dir):
-        return _run_all_locked(results_dir, settings, data, runs, progress, fused)
+        return _run_all_locked(results_dir, settings, data, runs, progress, fused, xla)
 
 
 @contextlib.contextmanager
@@ -347,20 +350,22 @@ def _folder_lock(results_dir):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _run_all_locked(results_dir, settings, data, runs, progress, fused):
+def _run_all_locked(results_dir, settings, data, runs, progress, fused, xla):
     _settings_file(results_dir, settings)
     results = {name: _finished(results_dir / name) for name in runs}
     for name, result in results.items():
         if result is not None:
             _check_same_schedule(results_dir, name, result, runs[name], settings["epochs"])
     pending = {name: runs[name] for name in runs if results[name] is None}
+    if pending:  # free what earlier trainings left in this process (Binder has 2 GB)
+        keras.backend.clear_session(free_memory=True)
     start = time.perf_counter()
     if fused and pending:
-        results.update(_train_fused(pending, results_dir, settings, data, progress))
+        results.update(_train_fused(pending, results_dir, settings, data, progress, xla))
     else:
         for name in tqdm(pending, desc="runs", disable=not progress, unit="run"):
             results[name] = _train_run(name, results_dir / name, settings, data, pending[name],
-                                       progress)
+                                       progress, xla)
     if progress:
         print(f"{len(pending)} runs trained in {time.perf_counter() - start:.0f} s, "
               f"{len(runs) - len(pending)} finished runs loaded from {str(results_dir)!r}")
@@ -415,7 +420,7 @@ def _run_name(c):
 
 def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, batch_size=128,
              learning_rate=1e-3, latent_dim=2, hidden_units=512, seed=0, progress=True,
-             fused=True, precision="float32", validation_split=0.1):
+             fused=True, precision="float32", validation_split=0.1, xla=True):
     """Train the dense VAE once per KL coefficient c, every run from the SAME
     initial weights (and the same data order and noise), and return a table of
     test results, one row per c.
@@ -426,7 +431,8 @@ def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, ba
     shared step overhead; it resumes from its last finished epoch);
     ``fused=False`` trains them one after another. ``precision="mixed_bfloat16"``
     computes the layers in bfloat16 (weights and loss stay float32); see the README
-    for when it is faster. The last ``validation_split`` of the training images are
+    for when it is faster. ``xla=False`` trains without XLA (``training.compile_settings``).
+    The last ``validation_split`` of the training images are
     held out for the per-epoch validation curves; the test images are used once, at
     the end, for the table.
     """
@@ -437,7 +443,7 @@ def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, ba
     settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
                          "bernoulli", seed, precision, validation_split)
     progress, fused = check_bool("progress", progress), check_bool("fused", fused)
-    results = _run_all(results_dir, settings, data, runs, progress, fused)
+    results = _run_all(results_dir, settings, data, runs, progress, fused, check_bool("xla", xla))
     return pd.DataFrame({
         "c": [float(c) for c in coefficients],
         "test_total": [r["test"]["loss"] for r in results],
@@ -450,11 +456,11 @@ def kl_sweep(data, results_dir, coefficients=DEFAULT_COEFFICIENTS, epochs=40, ba
 def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128,
                          learning_rate=1e-3, latent_dim=16, hidden_units=512,
                          reconstruction="gaussian", seed=0, progress=True, fused=True,
-                         precision="float32", validation_split=0.1):
+                         precision="float32", validation_split=0.1, xla=True):
     """Train one dense VAE per KL schedule (``name -> schedule``, per epoch) from
     the same initial weights; return ``name -> stored result`` (history with the
     beta of each epoch, test terms, active units, per-dimension KL). ``fused``,
-    ``precision`` and ``validation_split`` as in ``kl_sweep``."""
+    ``precision``, ``validation_split`` and ``xla`` as in ``kl_sweep``."""
     check_mapping("schedules", schedules, "a dict {name: schedule}, e.g. {'constant': Constant()}")
     for name, schedule in schedules.items():
         if (not isinstance(name, str) or not name or os.sep in name or name.startswith(".")
@@ -465,7 +471,8 @@ def annealing_comparison(data, schedules, results_dir, epochs=60, batch_size=128
     settings = _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
                          reconstruction, seed, precision, validation_split)
     progress, fused = check_bool("progress", progress), check_bool("fused", fused)
-    results = _run_all(results_dir, settings, data, dict(schedules), progress, fused)
+    results = _run_all(results_dir, settings, data, dict(schedules), progress, fused,
+                       check_bool("xla", xla))
     return dict(zip(schedules, results))
 
 

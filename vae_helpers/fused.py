@@ -15,7 +15,7 @@ import numpy as np
 from keras import ops
 
 from . import losses, models
-from .validation import check_beta, check_choice, check_size, check_sizes
+from .validation import check_beta, check_choice, check_number, check_size, check_sizes
 
 def _hidden_layers(part):
     """The hidden Dense layers of a dense encoder or decoder, input to output."""
@@ -33,12 +33,18 @@ class FusedDenseVAE(keras.Model):
     """
 
     def __init__(self, betas, input_dim=784, hidden_units=512, latent_dim=2,
-                 reconstruction="bernoulli", seed=None, **kwargs):
+                 reconstruction="bernoulli", seed=None, free_bits=None, **kwargs):
         super().__init__(**kwargs)
         betas = [check_beta(b) for b in np.ravel(betas)]
         if not betas:
             raise ValueError("betas is empty; pass one KL weight per run.")
         self.runs = len(betas)
+        # each run's free-bits floor (nats per dimension; 0: the plain KL), fixed for training
+        self.free_bits = [check_number("free_bits", f) for f in
+                          (np.zeros(self.runs) if free_bits is None else np.ravel(free_bits))]
+        if len(self.free_bits) != self.runs:
+            raise ValueError(f"got {len(self.free_bits)} free-bits floors for {self.runs} runs; "
+                             "pass one per run.")
         self.input_dim = check_size("input_dim", input_dim)
         self.hidden_units = check_sizes("hidden_units", hidden_units)
         self.latent_dim = check_size("latent_dim", latent_dim)
@@ -114,7 +120,8 @@ class FusedDenseVAE(keras.Model):
         """``(total, terms)``: the sum of the runs' losses, and each run's
         ``(loss, reconstruction, kl)`` from ``losses.vae_loss`` (nats per example)."""
         terms = [losses.vae_loss(x, outputs["x_hat"][r], outputs["z_mean"][r],
-                                 outputs["z_log_var"][r], self.beta[r], self.reconstruction)
+                                 outputs["z_log_var"][r], self.beta[r], self.reconstruction,
+                                 self.free_bits[r])
                  for r in range(self.runs)]
         return ops.sum(ops.stack([t[0] for t in terms])), terms
 
@@ -156,24 +163,25 @@ class FusedDenseVAE(keras.Model):
                 fused.assign(stacked)
 
     def vae_of_run(self, run):
-        """Run ``run`` as a ``models.dense_vae`` with its weights and beta."""
+        """Run ``run`` as a ``models.dense_vae`` with its weights, beta and free bits."""
         run = self._run(run)
         vae = models.dense_vae(self.latent_dim, list(self.hidden_units), self.input_dim,
                                beta=float(ops.convert_to_numpy(self.beta)[run]),
-                               reconstruction=self.reconstruction)
+                               reconstruction=self.reconstruction,
+                               free_bits=self.free_bits[run])
         for layer, (kernel, bias) in zip(self._vae_layers(vae), self._pairs()):
             layer.kernel.assign(np.take(ops.convert_to_numpy(kernel), run, self._run_axis(kernel)))
             layer.bias.assign(ops.convert_to_numpy(bias)[run])
         return vae
 
     @classmethod
-    def from_vae(cls, vae, betas, seed=None):
+    def from_vae(cls, vae, betas, seed=None, free_bits=None):
         """A fused model whose every run starts from the weights of ``vae``, computing
         in its precision (dtype policy)."""
         fused = cls(betas, input_dim=vae.encoder.inputs[0].shape[-1],
                     hidden_units=[layer.units for layer in _hidden_layers(vae.encoder)],
                     latent_dim=vae.decoder.inputs[0].shape[-1],
-                    reconstruction=vae.reconstruction, seed=seed,
+                    reconstruction=vae.reconstruction, seed=seed, free_bits=free_bits,
                     dtype=vae.encoder.layers[1].dtype_policy)
         for run in range(fused.runs):
             fused.set_run_weights(run, vae)

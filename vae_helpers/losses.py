@@ -11,7 +11,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from .validation import check_beta, check_choice, check_same_shape, check_size, check_values
+from .validation import (check_beta, check_choice, check_number, check_same_shape, check_size,
+                         check_values)
 
 REDUCTIONS = ("sum", "mean", "none")
 RECONSTRUCTIONS = ("bernoulli", "gaussian")
@@ -145,19 +146,53 @@ def reconstruction_loss(x, x_hat, kind="bernoulli"):
     return squared_error(x, x_hat, reduction="sum")
 
 
-def vae_loss(x, x_hat, z_mean, z_log_var, beta=1.0, reconstruction="bernoulli"):
+def free_bits_kl(mean, log_var, floor):
+    """The KL term with free bits (Kingma et al. 2016): each dimension's KL, averaged over
+    the batch first, counts as at least ``floor`` nats, sum_j max(floor, mean_batch KL_j).
+
+    A dimension whose average KL is below the floor gets no gradient from the KL, so the
+    objective no longer pays to switch it off completely.
+    """
+    per_dim = ops.mean(kl_standard_normal(mean, log_var, reduction="none"), axis=0)
+    return ops.sum(ops.maximum(per_dim, ops.cast(floor, per_dim.dtype)))
+
+
+def optimal_log_variance(x, x_hat, floor=1e-6):
+    """log of the pixel variance that maximises the Gaussian likelihood of ``x`` given the
+    decoder's means ``x_hat``: the mean squared error per pixel over the batch (the "optimal
+    sigma" of Rybkin et al. 2021), floored at ``floor`` so a perfect fit stays finite."""
+    x, x_hat = _tensors(x, x_hat)
+    return ops.log(ops.maximum(ops.mean(ops.square(x - x_hat)), floor))
+
+
+def vae_loss(x, x_hat, z_mean, z_log_var, beta=1.0, reconstruction="bernoulli", free_bits=0.0,
+             log_variance=None):
     """The (beta-weighted) negative ELBO averaged over the batch.
 
     Returns ``(total, reconstruction, kl)``, each a scalar in nats per example:
-    ``total = reconstruction + beta * kl``, the one place the package forms it.
+    ``total = reconstruction + beta * kl``, the one place the package forms it. With
+    ``free_bits`` > 0 the KL inside ``total`` is ``free_bits_kl`` (the reported ``kl`` stays
+    the plain KL). With ``log_variance`` (a scalar, "gaussian" only) the reconstruction
+    is the Gaussian negative log-likelihood with that pixel variance instead of the
+    squared error.
     """
     if not ops.is_tensor(beta) and not isinstance(beta, keras.Variable):
         beta = check_beta(beta)
+    free_bits = check_number("free_bits", free_bits)
     # under a mixed-precision policy the model outputs bfloat16/float16: the loss is float32
     x_hat, z_mean, z_log_var = (_at_least_float32(a) for a in (x_hat, z_mean, z_log_var))
-    recon = ops.mean(reconstruction_loss(x, x_hat, reconstruction))
+    if log_variance is None:
+        recon = ops.mean(reconstruction_loss(x, x_hat, reconstruction))
+    else:
+        if reconstruction != "gaussian":
+            raise ValueError("a learned pixel variance needs reconstruction='gaussian'.")
+        x, x_hat = _tensors(x, x_hat)
+        variance = ops.exp(ops.cast(log_variance, x_hat.dtype))
+        recon = ops.mean(gaussian_nll(x, x_hat, variance=variance, reduction="sum"))
     kl = ops.cast(ops.mean(kl_standard_normal(z_mean, z_log_var)), recon.dtype)
-    return recon + ops.cast(beta, kl.dtype) * kl, recon, kl
+    kl_term = kl if not free_bits else ops.cast(free_bits_kl(z_mean, z_log_var, free_bits),
+                                                recon.dtype)
+    return recon + ops.cast(beta, kl.dtype) * kl_term, recon, kl
 
 
 def _at_least_float32(a):

@@ -6,6 +6,7 @@ copy computes the same loss. Speed comes from what is passed to ``compile``
 and ``fit`` (``vae_helpers.training``), not from the model.
 """
 
+import math
 import os
 
 import keras
@@ -13,8 +14,8 @@ import numpy as np
 from keras import layers, ops
 
 from . import losses
-from .validation import (check_beta, check_choice, check_images, check_number, check_path,
-                         check_size, check_sizes)
+from .validation import (check_beta, check_bool, check_choice, check_images, check_number,
+                         check_path, check_size, check_sizes)
 
 PACKAGE = "vae_helpers"
 # log-variances are clipped to [-LOG_VAR_LIMIT, LOG_VAR_LIMIT] so exp() cannot overflow
@@ -146,10 +147,16 @@ class VAE(keras.Model):
     callback) changes it between steps without recompiling. ``fit`` and
     ``evaluate`` report ``loss``, ``reconstruction`` and ``kl`` (and their
     ``val_`` versions). Calling the model returns a dict with ``z_mean``,
-    ``z_log_var``, ``z`` and ``x_hat``.
+    ``z_log_var``, ``z`` and ``x_hat``. ``free_bits`` > 0 trains with the free-bits KL
+    (``losses.free_bits_kl``). ``learned_variance=True`` ("gaussian" only) gives the decoder
+    a pixel variance learned by maximum likelihood (the sigma-VAE of Rybkin et al. 2021, in
+    its "optimal sigma" form): on each batch it is set to the mean squared error per pixel
+    (``losses.optimal_log_variance``), the reconstruction term is the Gaussian negative
+    log-likelihood with it, and ``model.log_variance`` holds the latest value.
     """
 
-    def __init__(self, encoder, decoder, beta=1.0, reconstruction="bernoulli", **kwargs):
+    def __init__(self, encoder, decoder, beta=1.0, reconstruction="bernoulli", free_bits=0.0,
+                 learned_variance=False, **kwargs):
         super().__init__(**kwargs)
         for name, part in (("encoder", encoder), ("decoder", decoder)):
             if not isinstance(part, keras.Model) or not part.inputs:
@@ -167,6 +174,16 @@ class VAE(keras.Model):
                                            losses.RECONSTRUCTIONS)
         self.beta = self.add_weight(name="beta", shape=(), trainable=False,
                                     initializer=keras.initializers.Constant(check_beta(beta)))
+        self.free_bits = check_number("free_bits", free_bits)
+        self.learned_variance = check_bool("learned_variance", learned_variance)
+        self.log_variance = None
+        if self.learned_variance:
+            if self.reconstruction != "gaussian":
+                raise ValueError("learned_variance=True needs reconstruction='gaussian' (a "
+                                 "Bernoulli decoder has no variance to learn).")
+            self.log_variance = self.add_weight(
+                name="log_variance", shape=(), trainable=False,
+                initializer=keras.initializers.Constant(math.log(0.5)))
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
         # Encoder and decoder are built functional models, so every weight exists
@@ -179,9 +196,14 @@ class VAE(keras.Model):
                 "x_hat": self.decoder(z, training=training)}
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        log_variance = None
+        if self.learned_variance:
+            log_variance = losses.optimal_log_variance(x, y_pred["x_hat"])
+            self.log_variance.assign(ops.cast(log_variance, self.log_variance.dtype))
         total, reconstruction, kl = losses.vae_loss(x, y_pred["x_hat"], y_pred["z_mean"],
                                                     y_pred["z_log_var"], self.beta,
-                                                    self.reconstruction)
+                                                    self.reconstruction, self.free_bits,
+                                                    log_variance)
         batch = ops.shape(x)[0]  # weighted by batch size, as Keras weights its loss
         self.reconstruction_tracker.update_state(reconstruction, sample_weight=batch)
         self.kl_tracker.update_state(kl, sample_weight=batch)
@@ -209,7 +231,8 @@ class VAE(keras.Model):
                 "encoder": keras.saving.serialize_keras_object(self.encoder),
                 "decoder": keras.saving.serialize_keras_object(self.decoder),
                 "beta": float(ops.convert_to_numpy(self.beta)),
-                "reconstruction": self.reconstruction}
+                "reconstruction": self.reconstruction, "free_bits": self.free_bits,
+                "learned_variance": self.learned_variance}
 
     @classmethod
     def from_config(cls, config):
@@ -220,11 +243,12 @@ class VAE(keras.Model):
 
 
 def dense_vae(latent_dim=2, hidden_units=512, input_dim=784, beta=1.0,
-              reconstruction="bernoulli", seed=None):
+              reconstruction="bernoulli", seed=None, free_bits=0.0, learned_variance=False):
     """The classic 784-512-2 VAE (encoder and decoder mirror each other)."""
     return VAE(dense_encoder(input_dim, hidden_units, latent_dim, seed),
                dense_decoder(latent_dim, hidden_units, input_dim),
-               beta=beta, reconstruction=reconstruction, name="dense_vae")
+               beta=beta, reconstruction=reconstruction, free_bits=free_bits,
+               learned_variance=learned_variance, name="dense_vae")
 
 
 def conv_vae(latent_dim=2, input_shape=(28, 28, 1), beta=1.0, reconstruction="bernoulli",

@@ -357,10 +357,10 @@ def plot_schedule_histories(histories, terms=("beta", "kl", "reconstruction"), l
     fig, axes = plt.subplots(1, len(terms), figsize=(4.5 * len(terms), 3.5))
     for ax, term in zip(np.atleast_1d(axes), terms):
         for name, logs in logs_by_name.items():
-            ax.plot(np.arange(1, len(logs[term]) + 1), logs[term], label=name)
+            ax.plot(np.arange(len(logs[term])), logs[term], label=name)
         if term in log_terms:
             ax.set_yscale("log")
-        ax.set_xlabel("epoch")
+        ax.set_xlabel("epoch (from 0, as the schedules count)")
         ax.set_ylabel(units.get(term, "") + (" (log scale)" if term in log_terms else ""))
         ax.set_title(term)
         ax.legend(fontsize=8)
@@ -385,5 +385,42 @@ def plot_kl_per_dimension(kl_by_name, threshold=None):
         ax.set_xlabel("latent dimension (sorted)")
         ax.set_title(name)
     axes[0, 0].set_ylabel("KL (nats per image)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_pruning(predicted, measured, counts, threshold):
+    """Dimensions switched off by the objective, against the pixel variance sigma^2.
+
+    Left: for each sigma^2, the per-dimension KL (sorted) that probabilistic PCA predicts
+    (``predicted``: ``{sigma2: kl}``, lines) beside a trained model's (``measured``, dots).
+    Right: ``counts`` (``{label: {sigma2: number of dimensions with KL > threshold}}``)."""
+    check_mapping("predicted", predicted, "a dict {sigma2: KL per dimension}")
+    check_mapping("measured", measured, "a dict {sigma2: KL per dimension}")
+    check_mapping("counts", counts, "a dict {label: {sigma2: count}}")
+    threshold = check_number("threshold", threshold)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    colours = plt.cm.viridis(np.linspace(0, 0.85, len(predicted)))
+    for colour, (sigma2, kl) in zip(colours, predicted.items()):
+        rank = np.arange(1, len(kl) + 1)
+        left.plot(rank, np.sort(check_values(f"predicted[{sigma2!r}]", kl))[::-1], "-",
+                  color=colour, label=f"σ² = {sigma2:g}: probabilistic PCA")
+        if sigma2 in measured:
+            left.plot(rank, np.sort(check_values(f"measured[{sigma2!r}]", measured[sigma2]))[::-1],
+                      "o", color=colour, ms=4, label=f"σ² = {sigma2:g}: trained linear VAE")
+    left.axhline(threshold, color="grey", lw=0.8, ls="--")
+    left.set_xlabel("latent dimension (sorted by KL)")
+    left.set_ylabel("KL (nats per image)")
+    left.set_title("per-dimension KL: closed form against training")
+    left.legend(fontsize=7, ncol=2)
+    for marker, (label, by_sigma2) in zip("sod^v", counts.items()):
+        check_mapping(f"counts[{label!r}]", by_sigma2, "a dict {sigma2: count}")
+        sigma2s = sorted(by_sigma2)
+        right.plot(sigma2s, [by_sigma2[s] for s in sigma2s], marker + "-", label=label)
+    right.set_xscale("log", base=2)
+    right.set_xlabel("pixel variance σ² of the Gaussian decoder (β = 2σ²)")
+    right.set_ylabel(f"dimensions with KL > {threshold:g} nats")
+    right.set_title("dimensions the objective keeps")
+    right.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -114,6 +114,28 @@ class Sigmoid(Schedule):
         return f"sigmoid(midpoint={self.midpoint:g}, steepness={self.steepness:g})"
 
 
+class FreeBits(Schedule):
+    """A schedule trained with free bits (Kingma et al. 2016): beta per epoch from
+    ``schedule`` (default a constant 1), and the KL of each dimension counted as at least
+    ``floor`` nats (``losses.free_bits_kl``)."""
+
+    def __init__(self, floor=0.25, schedule=None):
+        self.free_bits = check_number("floor", floor, low_inclusive=False)
+        self.schedule = Constant(1.0) if schedule is None else check_callable(
+            "schedule", schedule, "Constant(1.0)", n_args=1)
+
+    def __call__(self, t):
+        return self.schedule(t)
+
+    def __repr__(self):
+        return f"FreeBits(floor={self.free_bits:g}, schedule={self.schedule!r})"
+
+
+def free_bits_of(schedule):
+    """The free-bits floor a schedule trains with (0 for a plain schedule)."""
+    return float(getattr(schedule, "free_bits", 0.0))
+
+
 class KLScheduler(keras.callbacks.Callback):
     """Set ``model.beta`` from a schedule before each epoch (``per="epoch"``) or
     each training step (``per="step"``), and log the epoch's last value as

@@ -1,11 +1,12 @@
-"""A latent-variable model small enough that log p(x) and p(z|x) are exact."""
+"""Models whose answers are exact: a linear-Gaussian latent-variable model (log p(x) and
+p(z|x)) and probabilistic PCA (which latent dimensions the optimum keeps)."""
 
 import math
 
 import numpy as np
 
 from . import losses
-from .validation import check_number, check_same_shape, check_values
+from .validation import check_number, check_same_shape, check_size, check_values
 
 
 class LinearGaussian:
@@ -61,3 +62,30 @@ class LinearGaussian:
         kl = float(np.asarray(losses.kl_standard_normal(np.array([[mean]], dtype='float64'),
                                                          np.array([[log_var]], dtype='float64')))[0])
         return float(expected_log_lik - kl)
+
+
+def data_spectrum(x):
+    """Eigenvalues of the data covariance (1/N, the maximum-likelihood estimate), largest
+    first: the variances of the data along its principal directions."""
+    x = np.asarray(check_values("x", x), dtype="float64")
+    if x.ndim != 2 or len(x) < 2:
+        raise ValueError(f"x has shape {x.shape}; expected (n, d) with n >= 2 examples.")
+    centred = x - x.mean(axis=0)
+    return np.linalg.eigvalsh(centred.T @ centred / len(x))[::-1].clip(min=0.0)
+
+
+def ppca_kl_per_dimension(eigenvalues, noise_var, latent_dim):
+    """Per-dimension KL, averaged over the data, of the optimal linear VAE (probabilistic
+    PCA; Tipping and Bishop 1999, Lucas et al. 2019) with pixel variance ``noise_var``.
+
+    A principal direction with data variance lambda > noise_var is kept, with posterior
+    variance noise_var / lambda and average KL log(lambda / noise_var) / 2; a direction with
+    lambda <= noise_var is switched off (its posterior is the prior, KL 0). Returns the
+    ``latent_dim`` values for the largest eigenvalues.
+    """
+    eigenvalues = np.sort(np.asarray(check_values("eigenvalues", eigenvalues),
+                                     dtype="float64").ravel())[::-1]
+    noise_var = check_number("noise_var", noise_var, low_inclusive=False)
+    top = eigenvalues[:check_size("latent_dim", latent_dim)]
+    top = np.pad(top, (0, latent_dim - len(top)))
+    return np.where(top > noise_var, 0.5 * np.log(np.maximum(top, noise_var) / noise_var), 0.0)

@@ -64,12 +64,16 @@ def array_dataset(x, batch_size=128, shuffle=True, unit_range=True, shape=None, 
     return dataset.with_options(options)
 
 
-def compile_settings(model):
+def compile_settings(model, xla=True):
     """``steps_per_execution`` and ``jit_compile`` for ``model.compile``: 32 steps a
     call; XLA for dense models on TensorFlow, Keras' own choice ("auto") for conv
-    models and other backends."""
+    models and other backends. ``xla=False`` turns XLA off: each model XLA compiles
+    keeps about 150 MB in the process (measured on the 4-run fused model of notebook
+    06), which adds up where one kernel trains many models."""
     has_conv = any(isinstance(layer, keras.layers.Conv2D | keras.layers.Conv2DTranspose)
                    for layer in check_model("model", model)._flatten_layers())
+    if not check_bool("xla", xla):
+        return {"steps_per_execution": STEPS_PER_EXECUTION, "jit_compile": False}
     jit = True if backend_is_tensorflow() and not has_conv else "auto"
     return {"steps_per_execution": STEPS_PER_EXECUTION, "jit_compile": jit}
 
