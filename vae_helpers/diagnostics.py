@@ -111,9 +111,10 @@ def kl_decomposition(z_mean, z_log_var, samples=8, seed=0, max_elements=4_000_00
     with I(x; z) = mean_n E_q(z|x_n)[log q(z|x_n) - log q(z)] <= log N (each term is:
     q(z) >= q(z|x_n) / N). Both parts are estimated with ``samples`` draws of z from
     each q(z|x_n) (log-sum-exp over the N components, in chunks of at most
-    ``max_elements`` numbers, so 10,000 encodings fit in a few hundred MB). Returns a dict: ``rate`` (closed form), ``information``,
-    ``marginal_kl`` and their sum ``rate_monte_carlo``, each estimate with its standard
-    error (``*_se``, from the spread of its terms within each image), and ``log_n``.
+    ``max_elements`` numbers, so 10,000 encodings fit in a few hundred MB). Returns a dict:
+    ``rate`` (closed form), ``information``, ``marginal_kl`` and their sum
+    ``rate_monte_carlo``, each estimate with its standard error (``*_se``, from the spread
+    of its terms within each image), and ``log_n``.
     """
     z_mean, z_log_var = check_encodings(z_mean, z_log_var)
     samples = check_size("samples", samples, low=2)

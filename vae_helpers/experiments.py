@@ -281,7 +281,8 @@ def _fit(model, settings, data, callbacks, progress, initial_epoch=0):
     finished epochs makes a resumed training see the orders an uninterrupted one sees.
     """
     callbacks = [*callbacks, training.NaNGuard(), *([progress] if progress else [])]
-    x_fit, x_validation = _validation_split(data.x_train, settings)
+    n_validation = settings["n_validation"]   # from validation_split_of, in _settings
+    x_fit, x_validation = data.x_train[:-n_validation], data.x_train[-n_validation:]
     batches = _batches(x_fit, settings, True)
     for _ in range(initial_epoch):
         iter(batches)
@@ -291,10 +292,15 @@ def _fit(model, settings, data, callbacks, progress, initial_epoch=0):
                      callbacks=callbacks, verbose=0, shuffle=False)  # the pipeline shuffles
 
 
-def _validation_split(x_train, settings):
-    """The training images to fit and the last ``n_validation`` of them, held out for the
-    per-epoch validation curves (the test images are used once, after training)."""
-    n_validation = settings["n_validation"]
+def validation_split_of(x_train, validation_split=0.1):
+    """``(fitted, validation)``: the training images the experiments fit and the last
+    ``validation_split`` of them, held out for the per-epoch validation curves (the test
+    images are used once, after training)."""
+    fraction = check_number("validation_split", validation_split, low_inclusive=False, high=0.5)
+    n_validation = max(1, round(fraction * len(x_train)))
+    if len(x_train) - n_validation < 1:
+        raise ValueError(f"data.x_train has {len(x_train)} images: too few to hold out a "
+                         "validation split and train on the rest; pass more training images.")
     return x_train[:-n_validation], x_train[-n_validation:]
 
 
@@ -378,12 +384,7 @@ def _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
     reconstruction = check_choice("reconstruction", reconstruction, losses.RECONSTRUCTIONS)
     check_dataset(data)
     input_dim = int(np.prod(np.shape(data.x_train)[1:]))
-    validation_split = check_number("validation_split", validation_split, low_inclusive=False,
-                                    high=0.5)
-    n_validation = max(1, round(validation_split * len(data.x_train)))
-    if len(data.x_train) - n_validation < 1:
-        raise ValueError(f"data.x_train has {len(data.x_train)} images: too few to hold out a "
-                         "validation split and train on the rest; pass more training images.")
+    n_validation = len(validation_split_of(data.x_train, validation_split)[1])
     for x_name, y_name in (("x_train", "y_train"), ("x_test", "y_test")):
         x = check_images(getattr(data, x_name), f"data.{x_name}", shape=(input_dim,),
                          unit_range=reconstruction == "bernoulli")
