@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from vae_helpers import (data, diagnostics, exercises, experiments, losses, models, plotting, prediction,
-                         schedules, training, widgets)
+                         schedules, set_seed, training, widgets)
 from vae_helpers.diagnostics import monte_carlo_z
 from vae_helpers.data import MNIST, load_mnist
 from vae_helpers.fused import FusedDenseVAE
@@ -57,6 +57,20 @@ def _notebook(line):
     """A notebook whose one solution cell opens with ``line``."""
     source = f"def f():\n    {line}\n    return 1\n    ### END SOLUTION\n"
     return {"cells": [{"cell_type": "code", "source": source, "metadata": {}}], "metadata": {}}
+
+
+def _evaluate(x):
+    model = _vae()
+    model.compile(optimizer="adam")
+    return model.evaluate(x, verbose=0)
+
+
+def _npz(tmp_path, **arrays):
+    """An MNIST-like .npz of two training and one test image, with ``arrays`` replaced."""
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **{"x_train": np.zeros((2, 28, 28), "uint8"), "y_train": np.zeros(2, int),
+                      "x_test": np.zeros((1, 28, 28), "uint8"), "y_test": np.zeros(1, int), **arrays})
+    return str(path)
 
 
 def _tiny_data(x_train=ONES, y=np.zeros(2, int)):
@@ -437,6 +451,54 @@ BATTERY = [
         lambda t: 0, schedules.Constant(), "x", []), ValueError, "at least one"),
     ("schedule check with an empty generator", lambda p: exercises.check_schedule(
         lambda t: 0, schedules.Constant(), "x", iter([])), ValueError, "at least one"),
+    # --- issue 30: evaluate and predict, lists, validation images, npz contents, seeds -------------
+    ("evaluate on 0-255 pixels", lambda p: _evaluate(ONES * 255), ValueError, "255"),
+    ("evaluate on a 0-255 tensor", lambda p: _evaluate(_tensor(ONES * 255)), ValueError, "255"),
+    ("evaluate images of the wrong shape", lambda p: _evaluate(np.zeros((2, 10))), ValueError, "expects"),
+    ("evaluate NaN images", lambda p: _evaluate(HALF * np.nan), ValueError, "NaN"),
+    ("predict on 0-255 pixels", lambda p: _vae().predict(ONES * 255, verbose=0), ValueError, "255"),
+    ("fit on a list of strings", lambda p: _stock_fit([["a"] * 784]), TypeError, "numeric"),
+    ("fit on a ragged list", lambda p: _stock_fit([[0.5] * 784, [0.5] * 10]), TypeError, "numeric"),
+    ("validation images of the wrong shape", lambda p: _stock_fit(HALF, validation_data=(np.zeros((2, 10)),)),
+     ValueError, "validation_data[0] has examples of shape (10,)"),
+    ("validation images a bare array of the wrong shape", lambda p: _stock_fit(
+        HALF, validation_data=np.zeros((2, 28, 28))), ValueError, "reshape"),
+    ("validation images as a list pair of 0-255 pixels", lambda p: _stock_fit(
+        HALF, validation_data=[ONES * 255, None]), ValueError, "255"),
+    ("conv VAE validation on flat images", lambda p: _stock_fit(
+        HALF.reshape(2, 28, 28, 1), model=models.conv_vae(), validation_data=(HALF,)), ValueError, "reshape"),
+    ("npz of pickled objects", lambda p: load_mnist(path=_npz(p, x_train=np.array([None, None], object))),
+     ValueError, "pickled"),
+    ("npz with an empty test split", lambda p: load_mnist(path=_npz(p, x_test=np.zeros((0, 28, 28)),
+                                                                    y_test=np.zeros(0, int))),
+     ValueError, "x_test holds no images"),
+    ("npz with an empty training split", lambda p: load_mnist(path=_npz(p, x_train=np.zeros((0, 784)),
+                                                                        y_train=np.zeros(0, int))),
+     ValueError, "x_train holds no images"),
+    ("npz of string images", lambda p: load_mnist(path=_npz(p, x_test=np.full((1, 784), "a"))), TypeError,
+     "numeric"),
+    ("npz with NaN pixels", lambda p: load_mnist(path=_npz(p, x_train=np.full((2, 784), np.nan))), ValueError,
+     "NaN"),
+    *[(f"set_seed({seed!r})", lambda p, s=seed: set_seed(s), ValueError, "seed must be an integer")
+      for seed in (None, -1, "abc", 2.5, True, 2 ** 32)],
+    ("dense VAE seed -1", lambda p: models.dense_vae(hidden_units=8, seed=-1), ValueError, "seed"),
+    ("conv VAE seed a string", lambda p: models.conv_vae(seed="abc"), ValueError, "seed"),
+    ("fused seed -1", lambda p: FusedDenseVAE([1.0], hidden_units=8, seed=-1), ValueError, "seed"),
+    ("pipeline seed -1", lambda p: training.array_dataset(HALF, 2, seed=-1), ValueError, "seed"),
+    ("sweep seed None", lambda p: _sweep(p, seed=None), ValueError, "seed"),
+    ("annealing seed -1", lambda p: _anneal(p, seed=-1), ValueError, "seed"),
+    ("rate and distortion seed -1", lambda p: diagnostics.rate_distortion(_vae(), HALF, seed=-1), ValueError,
+     "seed"),
+    ("KL decomposition seed a string", lambda p: diagnostics.kl_decomposition(Z, Z, seed="abc"), ValueError,
+     "seed"),
+    ("posterior sample seed 2.5", lambda p: diagnostics.aggregate_posterior_sample(_vae(), HALF, seed=2.5),
+     ValueError, "seed"),
+    ("importance sampling seed -3", lambda p: diagnostics.importance_sampled_log_likelihood(
+        _vae(), HALF, k=1, seed=-3), ValueError, "seed"),
+    ("digit classifier seed -1", lambda p: diagnostics.digit_classifier(HALF, [0, 1], seed=-1), ValueError,
+     "seed"),
+    ("loss-training check seed None", lambda p: exercises.check_loss_trains(lambda *a: 0, HALF, seed=None),
+     ValueError, "seed"),
     *[(f"near-miss solution marker {marker!r}", lambda p, m=marker: exercises.check_solution_markers(_notebook(m)),
        ValueError, "misspelt") for marker in NEAR_MISSES],
 ]
@@ -531,6 +593,16 @@ VALID = [
         _write_notebook(p, "### BEGIN SOLUTION")), lambda r: r[1] is None),
     ("a comment that only mentions the solution", lambda p: exercises.check_solution_markers(
         _notebook("# compare this solution with the reference below")), lambda r: r is not None),
+    ("fit on a list of lists", lambda p: _stock_fit(HALF.tolist(), batch_size=2),
+     lambda r: np.isfinite(r.history["loss"][0])),
+    ("evaluate on a list of lists", lambda p: _evaluate(HALF.tolist()), lambda r: np.isfinite(r[0])),
+    ("fit with validation images and no targets", lambda p: _stock_fit(HALF, validation_data=(HALF, None)),
+     lambda r: np.isfinite(r.history["val_loss"][0])),
+    ("fit with a validation pipeline", lambda p: _stock_fit(HALF, validation_data=training.array_dataset(HALF, 2)),
+     lambda r: np.isfinite(r.history["val_loss"][0])),
+    ("set_seed at the largest seed", lambda p: set_seed(2 ** 32 - 1), lambda r: r is None),
+    ("set_seed of a numpy integer", lambda p: set_seed(np.int64(3)), lambda r: r is None),
+    ("pipeline seed None", lambda p: training.array_dataset(HALF, 2, seed=None), lambda r: r is not None),
     ("fused run index at the last run", lambda p: FusedDenseVAE([0, 1], hidden_units=8).vae_of_run(1),
      lambda r: float(keras.ops.convert_to_numpy(r.beta)) == 1.0),
 ]

@@ -140,6 +140,48 @@ def test_corrupt_result_is_reported_and_retrained(tiny, tmp_path):
     assert json.loads((tmp_path / "c=1" / "result.json").read_text())["name"] == "c=1"
 
 
+def _cut_in_half(path):
+    content = path.read_bytes()
+    path.write_bytes(content[:len(content) // 2])
+
+
+def _other_shapes(path):
+    experiments.models.dense_vae(hidden_units=8).save_weights(path)
+
+
+@pytest.mark.parametrize("damage", [_cut_in_half, _other_shapes], ids=["cut in half", "other shapes"])
+@pytest.mark.parametrize("experiment, name", [
+    (lambda data, folder: experiments.kl_sweep(data, folder, coefficients=[1, 2], **TINY), "c=2"),
+    (lambda data, folder: experiments.annealing_comparison(
+        data, {"constant": Constant(), "warm-up": LinearWarmup(0, 2)}, folder, latent_dim=2,
+        fused=False, **TINY), "warm-up"),
+], ids=["sweep", "annealing"])
+def test_damaged_weights_beside_an_intact_result_are_retrained_and_nothing_else(
+        tiny, tmp_path, experiment, name, damage):
+    experiment(tiny, tmp_path)
+    intact = next(d.name for d in tmp_path.iterdir() if d.is_dir() and d.name != name)
+    before = {f: os.stat(tmp_path / intact / f).st_ino for f in ("result.json", "model.weights.h5")}
+    damage(tmp_path / name / "model.weights.h5")
+    assert json.loads((tmp_path / name / "result.json").read_text())["name"] == name  # intact
+    with pytest.warns(UserWarning, match="cut short or corrupt") as warned:
+        experiment(tiny, tmp_path)
+    assert [str(w.message) for w in warned if name in str(w.message)] and not [
+        w for w in warned if intact in str(w.message)]
+    experiments.load_run_model(tmp_path, name)   # loads again: trained anew
+    assert {f: os.stat(tmp_path / intact / f).st_ino for f in before} == before
+
+
+@pytest.mark.parametrize("content", ['{"architecture": "dense", "epo', "[1, 2]", ""],
+                         ids=["cut short", "a list", "empty"])
+def test_an_unreadable_settings_file_gets_a_clear_error(tiny, tmp_path, content):
+    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+    (tmp_path / "settings.json").write_text(content)
+    for call in (lambda: experiments.load_run_model(tmp_path, "c=1"),
+                 lambda: experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)):
+        with pytest.raises(ValueError, match="not a readable settings file.*delete the folder"):
+            call()
+
+
 def test_results_of_other_training_code_are_trained_again_with_a_warning(tiny, tmp_path,
                                                                          monkeypatch):
     experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
@@ -185,7 +227,7 @@ def test_other_data_of_the_same_size_and_source_is_refused(tiny, tmp_path):
     ({"learning_rate": -1e-3}, "learning_rate must be a finite number > 0"),
     ({"latent_dim": 0}, "latent_dim must be an integer >= 1"),
     ({"hidden_units": [16, 0]}, "hidden_units must be an integer >= 1"),
-    ({"seed": -1}, "seed must be an integer >= 0"),
+    ({"seed": -1}, "seed must be an integer in \\[0, 4294967295\\]"),
     ({"epochs": True}, "epochs must be an integer >= 1"),
     ({"validation_split": 0}, r"validation_split must be a finite number in \(0, 0.5\]"),
     ({"validation_split": 0.9}, "validation_split must be a finite number"),

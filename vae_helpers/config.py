@@ -31,4 +31,6 @@ def set_seed(seed=0):
     """
     import keras
 
-    keras.utils.set_random_seed(int(seed))
+    from .validation import check_seed
+
+    keras.utils.set_random_seed(check_seed(seed))

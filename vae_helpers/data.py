@@ -110,18 +110,31 @@ def _from_npz(path):
     try:
         with np.load(path, allow_pickle=False) as data:
             missing = [k for k in NPZ_KEYS if k not in data.files]
-            if missing:
-                raise ValueError(f"{path!r} lacks the arrays {missing}; it needs {NPZ_KEYS} "
-                                 "as in Keras' mnist.npz.")
-            arrays = tuple(data[k] for k in NPZ_KEYS)
+            arrays = None if missing else tuple(data[k] for k in NPZ_KEYS)
     except (OSError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path!r} is not a readable .npz file ({error}); re-download it.") from None
+    except ValueError as error:
+        if "pickle" not in str(error):
+            raise ValueError(f"{path!r} is not a readable .npz file ({error}); re-download "
+                             "it.") from None
+        raise ValueError(f"{path!r} holds pickled Python objects, not numeric arrays; it is not "
+                         "loaded (unpickling can run code). Save the images and labels as "
+                         "numeric arrays: np.savez(path, x_train=np.asarray(x_train, "
+                         "'uint8'), ...).") from None
+    if missing:
+        raise ValueError(f"{path!r} lacks the arrays {missing}; it needs {NPZ_KEYS} as in "
+                         "Keras' mnist.npz.")
     for split in (0, 2):
         images, labels = arrays[split], arrays[split + 1]
         if images.ndim < 2 or int(np.prod(images.shape[1:])) != 784:
             raise ValueError(f"{path!r}: {NPZ_KEYS[split]} has shape {images.shape}; expected "
                              "(n, 28, 28) or (n, 784) images.")
-        check_images(_scale(images), name=f"{path}:{NPZ_KEYS[split]}")
+        if len(images) == 0:
+            raise ValueError(f"{path!r}: {NPZ_KEYS[split]} holds no images; both splits need "
+                             "at least one (the test images are used to evaluate every model).")
+        name = f"{path}:{NPZ_KEYS[split]}"
+        check_images(images[:1], name, unit_range=False)  # numeric (one image: no copy of all)
+        check_images(_scale(images), name)
         check_labels(labels, len(images), name=f"{path}:{NPZ_KEYS[split + 1]}")
     return arrays
 

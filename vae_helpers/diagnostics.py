@@ -9,7 +9,7 @@ import numpy as np
 from . import losses
 from .prediction import decode, encode
 from .validation import (check_choice, check_encodings, check_images, check_labels,
-                         check_number, check_size, check_vae_images)
+                         check_number, check_seed, check_size, check_vae_images)
 
 ACTIVE_THRESHOLD = 0.01  # Burda et al. (2016): Var_x(E_q[z_j]) above 0.01 counts as active
 
@@ -61,7 +61,7 @@ def rate_distortion(model, x, seed=0):
     with one sample of z per example."""
     z_mean, z_log_var = encode(model, x)
     rate = float(np.mean(np.asarray(losses.kl_standard_normal(z_mean, z_log_var))))
-    z = _sample(z_mean, z_log_var, np.random.default_rng(seed))
+    z = _sample(z_mean, z_log_var, np.random.default_rng(check_seed(seed)))
     x_hat = decode(model, z)
     distortion = float(np.mean(np.asarray(losses.reconstruction_loss(x, x_hat, model.reconstruction))))
     return {"rate": rate, "distortion": distortion}
@@ -81,7 +81,7 @@ def importance_sampled_log_likelihood(model, x, k=100, seed=0, chunk=32):
     """
     k, chunk = check_size("k", k), check_size("chunk", chunk)
     x = check_vae_images(model, x)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     log_px, elbo = [], []
     for start in range(0, len(x), chunk):
         xb = x[start:start + chunk]
@@ -126,7 +126,7 @@ def kl_decomposition(z_mean, z_log_var, samples=8, seed=0, max_elements=4_000_00
     # expanded so that all N components are two matrix products
     constant = log_normaliser + (z_mean ** 2 * precision).sum(1)
     weighted_mean = z_mean * precision
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     rows = max(1, max_elements // (n * samples))
     sums = {key: np.empty(n) for key in ("information", "marginal_kl", "rate_monte_carlo")}
     variances = {key: np.empty(n) for key in sums}
@@ -162,7 +162,7 @@ def aggregate_posterior_sample(model, x, seed=0):
     """One z ~ q(z|x) per example: a sample of the aggregate posterior q(z),
     the distribution the KL term pulls towards the prior N(0, I)."""
     z_mean, z_log_var = encode(model, x)
-    return _sample(z_mean, z_log_var, np.random.default_rng(seed))
+    return _sample(z_mean, z_log_var, np.random.default_rng(check_seed(seed)))
 
 
 def digit_classifier(x_train, y_train, seed=0):
@@ -172,7 +172,7 @@ def digit_classifier(x_train, y_train, seed=0):
 
     x_train = check_images(x_train, "x_train")
     y_train = check_labels(y_train, len(x_train), "y_train")
-    classifier = LogisticRegression(max_iter=300, random_state=seed)
+    classifier = LogisticRegression(max_iter=300, random_state=check_seed(seed))
     return classifier.fit(x_train.reshape(len(x_train), -1), y_train)
 
 
@@ -181,6 +181,6 @@ def digits_drawn(model, classifier, n=2000, seed=0):
     the classifier assigns to each digit (an array of 10 counts)."""
     from .prediction import latent_dim
 
-    z = np.random.default_rng(seed).standard_normal((check_size("n", n), latent_dim(model)))
+    z = np.random.default_rng(check_seed(seed)).standard_normal((check_size("n", n), latent_dim(model)))
     images = decode(model, z.astype("float32")).reshape(n, -1)
     return np.bincount(classifier.predict(images), minlength=10)

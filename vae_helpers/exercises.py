@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from .validation import (check_callable, check_choice, check_images, check_list, check_path,
-                         check_size)
+                         check_seed, check_size)
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -164,7 +164,7 @@ def check_loss_trains(fn, x, reconstruction="bernoulli", epochs=2, n_images=1000
     check_callable("fn", fn, "check_loss_trains(my_loss, x): pass your function itself")
     x = check_images(x, "x", shape=(784,))[:check_size("n_images", n_images)]
     check_choice("reconstruction", reconstruction, losses.RECONSTRUCTIONS)
-    epochs = check_size("epochs", epochs)
+    epochs, seed = check_size("epochs", epochs), check_seed(seed)
 
     class StudentLossVAE(models.VAE):
         def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):

@@ -32,7 +32,7 @@ from .fused import FusedDenseVAE, RunSchedules
 from .schedules import Constant, KLScheduler, free_bits_of, schedule_values
 from .validation import (check_beta, check_bool, check_callable, check_choice, check_dataset,
                          check_images, check_labels, check_list, check_mapping, check_number,
-                         check_path, check_size, check_sizes)
+                         check_path, check_seed, check_size, check_sizes)
 
 DEFAULT_COEFFICIENTS = (0, 0.02, 0.1, 0.5, 1, 2, 10, 20)
 RESULT_KEYS = ("name", "history", "test")
@@ -147,11 +147,7 @@ def _settings_file(results_dir, settings):
     settings that version knew of unchanged)."""
     path = results_dir / SETTINGS_FILE
     if path.exists():
-        try:
-            saved = json.loads(path.read_text())
-        except ValueError:
-            saved = None
-        saved = saved if isinstance(saved, dict) else {}
+        saved = _read_settings(results_dir)
         differ = sorted(k for k in set(saved) | set(settings) if saved.get(k) != settings.get(k))
         # a setting only one side has was added or dropped by the other code version
         chosen = [k for k in differ if k in saved and k in settings and k != "code"]
@@ -171,6 +167,21 @@ def _settings_file(results_dir, settings):
         else:
             return
     _write_json(path, settings)
+
+
+def _read_settings(results_dir):
+    """The settings stored in ``results_dir``, refused with a clear error when the file is
+    not a JSON object (cut short or edited by hand)."""
+    path = results_dir / SETTINGS_FILE
+    try:
+        saved = json.loads(path.read_text())
+    except ValueError:
+        saved = None
+    if not isinstance(saved, dict):
+        raise ValueError(f"{str(path)!r} is not a readable settings file (cut short or edited?), "
+                         "so the runs beside it cannot be matched to any settings; delete the "
+                         f"folder {str(results_dir)!r} and run the experiment again.")
+    return saved
 
 
 def _code_fingerprint():
@@ -196,6 +207,26 @@ def _finished(run_dir):
         warnings.warn(f"{result_path} is corrupt or incomplete; training that run again.",
                       stacklevel=3)
         return None
+
+
+def _weights_load(model, run_dir):
+    """True when the run's weights file opens and holds one array of each shape of
+    ``model``'s weights (``model`` built from the run's settings): a file cut short,
+    unreadable or holding other layers or shapes does not."""
+    shapes = []
+
+    def read(name, entry):
+        if isinstance(entry, h5py.Dataset):
+            shape = entry[()].shape   # reads every array: a damaged one raises
+            if not name.startswith("optimizer/"):   # a compiled model also stores Adam's state
+                shapes.append(shape)
+
+    try:
+        with h5py.File(run_dir / "model.weights.h5", "r") as weights:
+            weights.visititems(read)
+    except (OSError, ValueError, KeyError):
+        return False
+    return sorted(shapes) == sorted(tuple(w.shape) for w in model.weights)
 
 
 def _check_same_schedule(results_dir, name, result, schedule, epochs):
@@ -359,6 +390,14 @@ def _folder_lock(results_dir):
 def _run_all_locked(results_dir, settings, data, runs, progress, fused, xla):
     _settings_file(results_dir, settings)
     results = {name: _finished(results_dir / name) for name in runs}
+    finished = [name for name, result in results.items() if result is not None]
+    checker = _build(settings) if finished else None
+    for name in finished:  # a result.json survives a weights file cut short: verify both
+        if not _weights_load(checker, results_dir / name):
+            warnings.warn(f"{str(results_dir / name / 'model.weights.h5')!r} is cut short or "
+                          "corrupt (its result.json is intact); training that run again.",
+                          stacklevel=4)
+            results[name] = None
     for name, result in results.items():
         if result is not None:
             _check_same_schedule(results_dir, name, result, runs[name], settings["epochs"])
@@ -398,7 +437,7 @@ def _settings(data, epochs, batch_size, learning_rate, latent_dim, hidden_units,
             "hidden_units": (check_size("hidden_units", hidden_units) if np.ndim(hidden_units) == 0
                              else list(check_sizes("hidden_units", hidden_units))),
             "reconstruction": reconstruction,
-            "seed": check_size("seed", seed, low=0),
+            "seed": check_seed(seed),
             "precision": check_choice("precision", precision, training.PRECISIONS),
             "data_source": data.source, "n_train": len(data.x_train),
             "n_validation": n_validation,
@@ -495,7 +534,7 @@ def load_run_model(results_dir, name):
     if not weights.exists() or not settings_path.exists():
         raise FileNotFoundError(f"no finished run {name!r} in {str(results_dir)!r}; run the "
                                 "experiment first.")
-    model = _build(json.loads(settings_path.read_text()))
+    model = _build(_read_settings(results_dir))
     try:
         model.load_weights(weights)
     except (OSError, ValueError) as error:

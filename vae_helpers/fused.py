@@ -15,7 +15,8 @@ import numpy as np
 from keras import ops
 
 from . import losses, models
-from .validation import check_beta, check_choice, check_number, check_size, check_sizes
+from .validation import (check_beta, check_choice, check_number, check_seed, check_size,
+                         check_sizes)
 
 def _hidden_layers(part):
     """The hidden Dense layers of a dense encoder or decoder, input to output."""
@@ -60,7 +61,7 @@ class FusedDenseVAE(keras.Model):
         self.output_layer = self._dense("x_hat", hidden[0], self.input_dim)
         self.beta = self.add_weight(name="beta", shape=(self.runs,), trainable=False,
                                     initializer=keras.initializers.Constant(betas))
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = keras.random.SeedGenerator(check_seed(seed, allow_none=True))
         self.run_trackers = [[keras.metrics.Mean(name=f"{term}_{r}") for r in range(self.runs)]
                              for term in ("loss", "reconstruction", "kl")]
         self.built = True

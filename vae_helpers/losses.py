@@ -11,8 +11,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from .validation import (check_beta, check_choice, check_number, check_same_shape, check_size,
-                         check_values)
+from .validation import (check_beta, check_choice, check_number, check_same_shape, check_seed,
+                         check_size, check_values)
 
 REDUCTIONS = ("sum", "mean", "none")
 RECONSTRUCTIONS = ("bernoulli", "gaussian")
@@ -88,7 +88,7 @@ def kl_monte_carlo(mean_q, log_var_q, mean_p=0.0, log_var_p=0.0, n_samples=10_00
     mean_q, log_var_q = np.atleast_1d(mean_q).astype("float64"), np.atleast_1d(log_var_q)
     check_same_shape(mean_q=mean_q, log_var_q=log_var_q)
     check_same_shape(broadcast=True, mean_q=mean_q, mean_p=mean_p, log_var_p=log_var_p)
-    rng = np.random.default_rng(seed if seed is None else check_size("seed", seed, low=0))
+    rng = np.random.default_rng(check_seed(seed, allow_none=True))
     z = mean_q + np.exp(0.5 * log_var_q) * rng.standard_normal((n_samples, *mean_q.shape))
     log_ratio = (gaussian_log_density(z, mean_q, log_var_q)
                  - gaussian_log_density(z, mean_p, log_var_p)).reshape(n_samples, -1).sum(axis=1)

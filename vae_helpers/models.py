@@ -15,7 +15,7 @@ from keras import layers, ops
 
 from . import losses
 from .validation import (check_beta, check_bool, check_choice, check_images, check_number,
-                         check_path, check_size, check_sizes)
+                         check_path, check_seed, check_size, check_sizes)
 
 PACKAGE = "vae_helpers"
 # log-variances are clipped to [-LOG_VAR_LIMIT, LOG_VAR_LIMIT] so exp() cannot overflow
@@ -28,8 +28,8 @@ class Sampling(layers.Layer):
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed = check_seed(seed, allow_none=True)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
@@ -209,19 +209,39 @@ class VAE(keras.Model):
         self.kl_tracker.update_state(kl, sample_weight=batch)
         return total
 
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, **kwargs):
-        """Keras' ``fit`` after checking what it would misread: images given as an array
-        or eager tensor (shape, range, NaN), ``batch_size``, ``epochs`` and
-        ``validation_split``. Datasets and generators are passed through as they are."""
+    def _images(self, x, name):
+        """Images given as an array, a list or an eager tensor, checked (shape, range, NaN)
+        and returned as a float32 array; datasets and generators pass through as they are."""
         if isinstance(x, (np.ndarray, list)) or ops.is_tensor(x):
-            check_images(x, "x", shape=tuple(self.encoder.inputs[0].shape[1:]),
-                         unit_range=self.reconstruction == "bernoulli")
+            return check_images(x, name, shape=tuple(self.encoder.inputs[0].shape[1:]),
+                                unit_range=self.reconstruction == "bernoulli")
+        return x
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, **kwargs):
+        """Keras' ``fit`` after checking what it would misread: the images and the
+        validation images (see ``_images``), ``batch_size``, ``epochs`` and
+        ``validation_split``."""
+        x = self._images(x, "x")
+        validation = kwargs.get("validation_data")
+        if isinstance(validation, (tuple, list)) and validation:  # (x_val, y_val, ...), as Keras reads it
+            kwargs["validation_data"] = (self._images(validation[0], "validation_data[0]"),
+                                         *validation[1:])
+        elif validation is not None:
+            kwargs["validation_data"] = self._images(validation, "validation_data")
         if batch_size is not None:
             check_size("batch_size", batch_size)
         check_size("epochs", epochs)
         check_number("validation_split", kwargs.get("validation_split", 0.0), high=1.0,
                      high_inclusive=False)
         return super().fit(x, y, batch_size, epochs, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        """Keras' ``evaluate`` after checking the images as ``fit`` does."""
+        return super().evaluate(self._images(x, "x"), y, *args, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        """Keras' ``predict`` after checking the images as ``fit`` does."""
+        return super().predict(self._images(x, "x"), *args, **kwargs)
 
     def count_params(self):
         return self.encoder.count_params() + self.decoder.count_params()

@@ -17,7 +17,7 @@ import time
 
 import keras
 
-from .validation import check_bool, check_choice, check_images, check_model, check_size
+from .validation import check_bool, check_choice, check_images, check_model, check_seed, check_size
 
 # Keras dtype policies a model may be built under: "mixed_bfloat16" keeps the
 # weights and the loss in float32 and computes layers in bfloat16.
@@ -46,6 +46,7 @@ def array_dataset(x, batch_size=128, shuffle=True, unit_range=True, shape=None, 
     """
     x = check_images(x, "x", shape=shape, unit_range=check_bool("unit_range", unit_range))
     batch_size, shuffle = check_size("batch_size", batch_size), check_bool("shuffle", shuffle)
+    seed = check_seed(seed, allow_none=True)
     if not backend_is_tensorflow():
         return x
     import tensorflow as tf

@@ -53,6 +53,22 @@ def check_size(name, value, low=1, high=None):
     return int(value)
 
 
+SEED_LIMIT = 2**32 - 1  # numpy's and Keras' seeds are unsigned 32-bit integers
+
+
+def check_seed(seed, name="seed", allow_none=False):
+    """Return ``seed`` as an int after checking it is an integer in [0, 2**32 - 1]
+    (or None where ``allow_none``: fresh randomness each call)."""
+    if seed is None and allow_none:
+        return None
+    if (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0
+            or seed > SEED_LIMIT):
+        hint = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be an integer in [0, {SEED_LIMIT}]{hint} (e.g. 0), got "
+                         f"{seed!r}; the same seed gives the same numbers on the same machine.")
+    return int(seed)
+
+
 def check_bool(name, value):
     """Return ``value`` after checking it is True or False."""
     if not isinstance(value, (bool, np.bool_)):
@@ -185,7 +201,11 @@ def check_models_by_c(models_by_c):
 
 
 def _numeric(name, values):
-    array = np.asarray(values)
+    try:
+        array = np.asarray(values)
+    except ValueError:  # nested lists of unequal lengths
+        raise TypeError(f"{name} must be a numeric array, got nested lists of unequal lengths; "
+                        "give every example the same number of values.") from None
     if array.dtype == object or np.issubdtype(array.dtype, np.complexfloating) or not (
             np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise TypeError(f"{name} must be a numeric array, got dtype {array.dtype}; "
