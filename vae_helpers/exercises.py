@@ -1,8 +1,14 @@
-"""Exercise checks: students call them on their own solutions and see a message,
-never code. ``check_solution_markers`` guards the student version against
-misspelt solution markers."""
+"""Exercise checks: students call them on their own solutions and see what failed,
+never code or the formula. ``package_answers_blocked`` lets a graded (hidden) test
+refuse an answer that calls the package's own implementation;
+``check_solution_markers`` guards the student version against misspelt solution
+markers."""
 
+import contextlib
 import difflib
+import importlib
+import inspect
+import io
 import json
 import re
 
@@ -14,6 +20,10 @@ from .validation import (check_callable, check_choice, check_images, check_list,
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
+# the modules whose functions answer an exercise; blocked while a graded test runs an answer
+ANSWER_MODULES = ("losses", "schedules", "diagnostics", "toy_models", "models")
+
+
 class ExerciseNotPassed(AssertionError):
     """Raised by an exercise check, with a message meant for the student.
 
@@ -23,6 +33,50 @@ class ExerciseNotPassed(AssertionError):
 
     def _render_traceback_(self):
         return [f"Exercise not passed yet: {self}"]
+
+
+def _blocked(*args, **kwargs):
+    """Stands in for a package function while answers are graded: it runs with that
+    function's globals, so it reaches only builtins, its module's ``__name__`` and its
+    own (renamed) code object."""
+    exercises = __import__("vae_helpers.exercises", fromlist=["ExerciseNotPassed"])
+    name = f"{__name__}.{__import__('sys')._getframe(0).f_code.co_name}"
+    raise exercises.ExerciseNotPassed(
+        f"your answer calls {name}, the package's own implementation of what the exercise "
+        "asks you to write; write the computation yourself (numpy or keras.ops).")
+
+
+def _answer_functions():
+    """Every plain function and method defined in ``ANSWER_MODULES`` whose code can be
+    swapped (no closure: a method calling ``super()`` has one and is left alone)."""
+    found = []
+    for name in ANSWER_MODULES:
+        module = importlib.import_module(f"{__package__}.{name}")
+        for obj in vars(module).values():
+            owners = [obj] if inspect.isclass(obj) and obj.__module__ == module.__name__ else []
+            if inspect.isfunction(obj) and obj.__module__ == module.__name__:
+                found.append(obj)
+            for owner in owners:
+                found += [f for f in vars(owner).values()
+                          if inspect.isfunction(f) and not f.__code__.co_freevars]
+    return [f for f in found if not f.__code__.co_freevars]
+
+
+@contextlib.contextmanager
+def package_answers_blocked():
+    """While inside, every function and method of the package's answer modules (losses,
+    schedules, diagnostics, toy models, models) raises ``ExerciseNotPassed`` naming itself:
+    a graded test runs the student's answer inside, so an answer that delegates to the
+    package fails, however it reached the function (module attribute, imported name, bound
+    method of a schedule object)."""
+    saved = {f: f.__code__ for f in _answer_functions()}
+    try:
+        for function in saved:
+            function.__code__ = _blocked.__code__.replace(co_name=function.__name__)
+        yield
+    finally:
+        for function, code in saved.items():
+            function.__code__ = code
 
 
 def _run_cases(fn, cases, reference, hint, rtol=1e-5, atol=1e-6):
@@ -55,6 +109,17 @@ def _run_cases(fn, cases, reference, hint, rtol=1e-5, atol=1e-6):
     print(f"✓ {name}: all {len(cases)} cases agree with the reference implementation.")
 
 
+def passes(check, *args, **kwargs):
+    """True when ``check(*args, **kwargs)`` (an exercise check) passes, with its message
+    kept quiet: a notebook uses a student's answer in its experiment only once it does."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            check(*args, **kwargs)
+        except ExerciseNotPassed:
+            return False
+    return True
+
+
 def check_kl_standard_normal(fn):
     """Check ``fn(mean, log_var) -> KL(N(mean, exp(log_var)) || N(0, I))`` per example."""
     from . import losses
@@ -64,8 +129,25 @@ def check_kl_standard_normal(fn):
              ("one dimension, mean=1.5, var=0.6", (np.array([[1.5]]), np.log([[0.6]]))),
              ("a batch of 5 in 3-D", (rng.normal(size=(5, 3)), rng.normal(size=(5, 3))))]
     _run_cases(fn, cases, lambda m, lv: np.asarray(losses.kl_standard_normal(m, lv)),
-                      "per dimension the KL is 0.5 * (exp(log_var) + mean**2 - 1 - log_var); "
-                      "sum it over the last axis, one value per example.")
+                      "start from the closed form of the KL between two Gaussians (notebook 02, "
+                      "section 3) with the prior's mean 0 and variance 1; remember that log_var "
+                      "is the log of the variance, that a q equal to the prior must cost 0, and "
+                      "that the dimensions are independent (one number per example).")
+
+
+def check_kl_per_dimension(fn):
+    """Check ``fn(z_mean, z_log_var) -> each latent dimension's KL, averaged over the images``."""
+    from . import losses
+
+    rng = np.random.default_rng(3)
+    cases = [("two images equal to the prior", (np.zeros((2, 2)), np.zeros((2, 2)))),
+             ("one image, one informative dimension", (np.array([[2.0, 0.0]]), np.zeros((1, 2)))),
+             ("a batch of 6 in 3-D", (rng.normal(size=(6, 3)), rng.normal(size=(6, 3))))]
+    _run_cases(fn, cases,
+               lambda m, lv: np.mean(np.asarray(losses.kl_standard_normal(m, lv, reduction="none")),
+                                     axis=0),
+               "one number per latent dimension: each dimension's own KL to N(0, 1) (the "
+               "dimensions are independent), averaged over the images (the rows).")
 
 
 def check_reparameterize(fn):
@@ -75,7 +157,8 @@ def check_reparameterize(fn):
              ("log_var=log 4, eps=1", (np.zeros((1, 1)), np.log([[4.0]]), np.ones((1, 1)))),
              ("a batch of 4 in 2-D", tuple(rng.normal(size=(4, 2)) for _ in range(3)))]
     _run_cases(fn, cases, lambda m, lv, e: m + np.exp(0.5 * lv) * e,
-                      "the standard deviation is exp(0.5 * log_var), not exp(log_var).")
+                      "z must have the encoder's mean and variance: what scale must eps be "
+                      "multiplied by, given the log of the variance?")
 
 
 def check_bernoulli_reconstruction(fn):
@@ -90,8 +173,10 @@ def check_bernoulli_reconstruction(fn):
              ("3 binary images", (x, x_hat)),
              ("3 grey images (MNIST pixels lie anywhere in [0, 1])", (grey, x_hat))]
     _run_cases(fn, cases, lambda a, b: np.asarray(losses.bernoulli_nll(a, b, "sum")),
-               "-(x log x_hat + (1 - x) log(1 - x_hat)), SUMMED over the 784 pixels "
-               "(a mean would divide it by 784, notebook 02).", rtol=1e-4)
+               "each pixel is a coin that shows 1 with probability x_hat; a grey x weights "
+               "both outcomes. The loss is a negative log-likelihood, and independent pixels "
+               "multiply their probabilities (notebook 02 says what that does to the logs).",
+               rtol=1e-4)
 
 
 def check_fraction_inside(fn):
@@ -99,8 +184,8 @@ def check_fraction_inside(fn):
     z = np.random.default_rng(4).standard_normal((2000, 2))
     cases = [("radius 1", (z, 1.0)), ("radius 2", (z, 2.0)), ("radius 0", (z, 0.0))]
     _run_cases(fn, cases, lambda a, r: np.mean(np.linalg.norm(a, axis=1) < r),
-                      "use the Euclidean norm of each row (np.linalg.norm(z, axis=1)) and "
-                      "average the comparison with the radius.")
+                      "one distance per point (per row), and the answer is a share of the "
+                      "points, not a count; a point at exactly the radius is not inside.")
 
 
 def check_active_units(fn):
@@ -109,8 +194,9 @@ def check_active_units(fn):
     z = rng.normal(size=(500, 4)) * np.array([1.0, 0.2, 0.05, 0.0])
     cases = [("threshold 0.01", (z, 0.01)), ("threshold 0.1", (z, 0.1)), ("threshold 10", (z, 10.0))]
     _run_cases(fn, cases, lambda a, t: np.sum(a.var(axis=0) > t),
-                      "take the variance of each column (axis=0: over the images), then count "
-                      "those above the threshold.")
+                      "a dimension is active when its mean moves from image to image: measure "
+                      "that movement for each dimension across the images (rows), and count only "
+                      "values strictly above the threshold.")
 
 
 def check_schedule(fn, reference, name, points):
@@ -118,8 +204,9 @@ def check_schedule(fn, reference, name, points):
     check_callable("reference", reference, "schedules.LinearWarmup()", n_args=1)
     cases = [(f"{name}, t={t}", (t,)) for t in check_list("points", points, "time step")]
     _run_cases(fn, cases, reference,
-                      f"compare with the formula of the {name} schedule in the text above; "
-                      "watch the start of the ramp and the value after it ends.")
+                      f"compare with the description of the {name} schedule in the text above; "
+                      "watch the epoch where the ramp starts, the one where it ends, fractional "
+                      "epochs, and (for cycles) the exact length of a cycle.")
 
 
 def _fixed_vae_outputs(seed=0):
