@@ -74,6 +74,39 @@ CATALOGUE = {
         "delegates": "from vae_helpers import losses\n"
                      "return np.mean(np.asarray(losses.kl_standard_normal(z_mean, z_log_var, reduction='none')), axis=0)",
     }),
+    "information_estimate_solution": ("05_kl_sweep", {
+        "reference": "from scipy.special import logsumexp\n\n"
+                     "diff = z[:, None, :] - z_mean[None, :, :]                 # draw n against encoder m\n"
+                     "log_q = -0.5 * np.sum(np.log(2 * np.pi) + z_log_var[None] + diff ** 2 / np.exp(z_log_var)[None],\n"
+                     "                      axis=-1)\n"
+                     "log_marginal = logsumexp(log_q, axis=1) - np.log(len(z))   # log q(z_n), in logs throughout\n"
+                     "return np.mean(np.diag(log_q) - log_marginal)",
+        "the prior in place of the mixture (the rate)": "own = -0.5 * np.sum(np.log(2 * np.pi) + z_log_var + (z - z_mean) ** 2 / np.exp(z_log_var), axis=1)\n"
+                                                        "prior = -0.5 * np.sum(np.log(2 * np.pi) + z ** 2, axis=1)\n"
+                                                        "return np.mean(own - prior)",
+        "missing log N": "from scipy.special import logsumexp\n"
+            "diff = z[:, None, :] - z_mean[None, :, :]\n"
+            "log_q = -0.5 * np.sum(np.log(2 * np.pi) + z_log_var[None] + diff ** 2 / np.exp(z_log_var)[None], axis=-1)\n"
+            "return np.mean(np.diag(log_q) - logsumexp(log_q, axis=1))",
+        "densities, not logs (underflow)": "diff = z[:, None, :] - z_mean[None, :, :]\n"
+            "log_q = -0.5 * np.sum(np.log(2 * np.pi) + z_log_var[None] + diff ** 2 / np.exp(z_log_var)[None], axis=-1)\n"
+            "return np.mean(np.diag(log_q) - np.log(np.mean(np.exp(log_q), axis=1)))",
+        "variance used as the standard deviation": "from scipy.special import logsumexp\n"
+            "diff = z[:, None, :] - z_mean[None, :, :]\n"
+            "log_q = -0.5 * np.sum(np.log(2 * np.pi) + 2 * z_log_var[None] + diff ** 2 / np.exp(2 * z_log_var)[None], axis=-1)\n"
+            "return np.mean(np.diag(log_q) - logsumexp(log_q, axis=1) + np.log(len(z)))",
+        "mixture over the wrong axis": "from scipy.special import logsumexp\n"
+            "diff = z[:, None, :] - z_mean[None, :, :]\n"
+            "log_q = -0.5 * np.sum(np.log(2 * np.pi) + z_log_var[None] + diff ** 2 / np.exp(z_log_var)[None], axis=-1)\n"
+            "return np.mean(np.diag(log_q) - logsumexp(log_q, axis=0) + np.log(len(z)))",
+        "own encoder left out of the mixture": "from scipy.special import logsumexp\n"
+            "diff = z[:, None, :] - z_mean[None, :, :]\n"
+            "log_q = -0.5 * np.sum(np.log(2 * np.pi) + z_log_var[None] + diff ** 2 / np.exp(z_log_var)[None], axis=-1)\n"
+            "others = log_q + np.diag(np.full(len(z), -np.inf))\n"
+            "return np.mean(np.diag(log_q) - logsumexp(others, axis=1) + np.log(len(z) - 1))",
+        "delegates": "from vae_helpers import diagnostics\n"
+                     "return diagnostics.kl_decomposition(z_mean, z_log_var)['information']",
+    }),
     "fraction_inside_solution": ("05_kl_sweep", {
         "reference": "return np.mean(np.linalg.norm(z, axis=1) < radius)",
         "points on the circle counted": "return np.mean(np.linalg.norm(z, axis=1) <= radius)",
@@ -116,4 +149,62 @@ CATALOGUE = {
             "position = (t % N_CYCLES) / N_CYCLES\nreturn BETA if position >= RATIO else BETA * position / RATIO",
         "delegates": "return schedules['cyclical'](t)",
     }),
+}
+
+# Right answers written another way, which every graded cell must accept (grade id -> {label: body})
+ALSO_RIGHT = {
+    "kl_to_standard_normal_solution": {
+        "keras.ops": "import keras\nops = keras.ops\n"
+                     "return ops.convert_to_numpy(0.5 * ops.sum(ops.exp(log_var) + mean ** 2 - 1.0 - log_var, axis=-1))",
+        "a loop over the rows, as a list": "return [0.5 * sum(np.exp(v) + m ** 2 - 1.0 - v for m, v in zip(row_m, row_v))\n"
+                                           "        for row_m, row_v in zip(mean, log_var)]",
+        "float32": "mean, log_var = np.float32(mean), np.float32(log_var)\n"
+                   "return 0.5 * np.sum(np.exp(log_var) + mean ** 2 - 1.0 - log_var, axis=1)",
+    },
+    "reparameterize_solution": {
+        "square root of the variance": "return mean + np.sqrt(np.exp(log_var)) * eps",
+    },
+    "bernoulli_reconstruction_solution": {
+        "probabilities clipped away from 0 and 1": "p = np.clip(x_hat, 1e-7, 1 - 1e-7)\n"
+                                                   "return -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=-1)",
+        "log1p": "return -np.sum(x * np.log(x_hat) + (1 - x) * np.log1p(-x_hat), axis=1)",
+    },
+    "my_vae_loss_solution": {
+        "KL written with the variance": "variance = ops.exp(z_log_var)\n"
+                                        "kl = ops.mean(0.5 * ops.sum(variance + z_mean ** 2 - 1.0 - ops.log(variance), axis=1))\n"
+                                        "reconstruction = ops.mean(ops.sum((x - x_hat) ** 2, axis=1))\n"
+                                        "return reconstruction + beta * kl, reconstruction, kl",
+    },
+    "kl_per_dimension_solution": {
+        "summed over images, then divided": "kl = 0.5 * (np.exp(z_log_var) + z_mean ** 2 - 1.0 - z_log_var)\n"
+                                            "return kl.sum(axis=0) / len(kl)",
+    },
+    "fraction_inside_solution": {
+        "squared distances against the squared radius": "return float(np.mean(np.sum(z ** 2, axis=1) < radius ** 2))",
+        "hypot": "return np.count_nonzero(np.hypot(z[:, 0], z[:, 1]) < radius) / len(z)",
+    },
+    "information_estimate_solution": {
+        "without the constant log(2 pi) (it cancels)": "from scipy.special import logsumexp\n"
+            "log_q = -0.5 * np.sum(z_log_var[None] + (z[:, None] - z_mean[None]) ** 2 / np.exp(z_log_var)[None], axis=-1)\n"
+            "return np.mean(np.diag(log_q) - logsumexp(log_q, axis=1) + np.log(len(z)))",
+        "log-sum-exp written out": "diff = z[:, None, :] - z_mean[None, :, :]\n"
+            "log_q = -0.5 * np.sum(np.log(2 * np.pi) + z_log_var[None] + diff ** 2 / np.exp(z_log_var)[None], axis=-1)\n"
+            "top = log_q.max(axis=1, keepdims=True)\n"
+            "log_marginal = top[:, 0] + np.log(np.exp(log_q - top).mean(axis=1))\n"
+            "return float(np.mean(np.diag(log_q) - log_marginal))",
+    },
+    "count_active_units_solution": {
+        "variance written out": "variance = ((z_mean - z_mean.mean(axis=0)) ** 2).mean(axis=0)\n"
+                                "return int((variance > threshold).sum())",
+        "a numpy integer": "return np.count_nonzero(np.var(z_mean, axis=0) > threshold)",
+    },
+    "my_warmup_solution": {
+        "np.interp": "return float(np.interp(t, [WARMUP_START, WARMUP_START + WARMUP_EPOCHS], [0.0, BETA]))",
+        "if and elif": "if t <= WARMUP_START:\n    return 0.0\n"
+                       "elif t >= WARMUP_START + WARMUP_EPOCHS:\n    return BETA\n"
+                       "return BETA * (t - WARMUP_START) / WARMUP_EPOCHS",
+    },
+    "my_cyclical_solution": {
+        "np.clip": "period = EPOCHS / N_CYCLES\nreturn BETA * float(np.clip((t % period) / (RATIO * period), 0, 1))",
+    },
 }

@@ -188,6 +188,28 @@ def check_fraction_inside(fn):
                       "points, not a count; a point at exactly the radius is not inside.")
 
 
+def check_information(fn):
+    """Check ``fn(z_mean, z_log_var, z) -> estimate of I(x; z)`` (nats): one draw z_n from each
+    image's encoder, q(z) the mixture of the N encoders."""
+    from scipy.special import logsumexp
+
+    def reference(z_mean, z_log_var, z):   # nested: an answer cannot simply call it
+        diff = z[:, None, :] - z_mean[None]
+        log_q = -0.5 * np.sum(np.log(2 * np.pi) + z_log_var[None]
+                              + diff ** 2 / np.exp(z_log_var)[None], axis=-1)  # log q(z_n | x_m)
+        return np.mean(np.diag(log_q) - logsumexp(log_q, axis=1) + np.log(len(z)))
+
+    rng = np.random.default_rng(6)
+    mean, log_var = rng.normal(size=(5, 2)), rng.normal(scale=0.5, size=(5, 2))
+    cases = [("5 encoders in 2-D", (mean, log_var, mean + np.exp(0.5 * log_var) * rng.normal(size=(5, 2)))),
+             ("3 identical encoders", (np.ones((3, 2)), np.zeros((3, 2)), rng.normal(size=(3, 2)))),
+             ("2 encoders far apart", (np.array([[0.0], [50.0]]), np.zeros((2, 1)), np.array([[0.1], [49.0]])))]
+    _run_cases(fn, cases, reference,
+               "for each draw, compare how likely it is under its own encoder with how likely it is "
+               "under the mixture of all N encoders (equal weights 1/N), in logs; average over the "
+               "draws. Far-apart encoders make some densities underflow: stay in logs.", rtol=1e-6)
+
+
 def check_active_units(fn):
     """Check ``fn(z_mean, threshold) -> number of dimensions whose variance over x exceeds threshold``."""
     rng = np.random.default_rng(5)
@@ -235,9 +257,10 @@ def check_vae_loss(fn, reconstruction="bernoulli"):
     cases = [(f"beta={beta:g}", (x, x_hat, z_mean, z_log_var, beta)) for beta in (1.0, 0.0, 4.0)]
     _run_cases(fn, cases,
                lambda *args: [np.asarray(t) for t in losses.vae_loss(*args, reconstruction)],
-               f"return (reconstruction + beta * kl, reconstruction, kl); sum {term} over the "
-               "784 pixels and the KL over the latent dimensions (axis=-1), then take the mean "
-               "over the batch.", rtol=1e-4)
+               f"three numbers, in the order the exercise gives; {term} and the KL are each one "
+               "number per image first (which axis holds the pixels, which the latent "
+               "dimensions?), then averaged over the batch, and beta weighs only one term.",
+               rtol=1e-4)
 
 
 def check_loss_trains(fn, x, reconstruction="bernoulli", epochs=2, n_images=1000, seed=0):
