@@ -8,11 +8,14 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.setup-stamp
-want=$(cat requirements.txt pyproject.toml scripts/hide_nbgrader_ui.sh | sha256sum | cut -d' ' -f1)
+tensorflow=$(bash scripts/tensorflow_requirement.sh)   # the GPU build where nvidia-smi lists a GPU
+want=$( (cat requirements.txt pyproject.toml scripts/hide_nbgrader_ui.sh; echo "$tensorflow") \
+        | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing the pinned environment into .venv (about 2 GB, a few minutes the first time)..."
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -r requirements.txt
+  grep -v '^tensorflow' requirements.txt > .venv/requirements-without-tensorflow.txt
+  .venv/bin/python -m pip install -q -r .venv/requirements-without-tensorflow.txt "$tensorflow"
   .venv/bin/python -m pip install -q --no-deps -e .
   bash scripts/hide_nbgrader_ui.sh .venv/bin
   echo "$want" > "$stamp"
