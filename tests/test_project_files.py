@@ -78,6 +78,15 @@ def test_vae_helpers_is_imported_before_tensorflow(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_test_markers_are_cell_tags_not_comments_students_read(path):
+    code = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    assert not [c for c in code if "NBVAL_" in "".join(c["source"])], "a # NBVAL_ comment is back"
+    tags = {tag for c in code for tag in c["metadata"].get("tags", [])}
+    assert not {t for t in tags if t.startswith("nbval")} - {"nbval-ignore-output", "nbval-skip",
+                                                             "nbval-raises-exception"}, tags
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_notebook_shows_no_stderr(path):
     """A stderr output shows as a pink block in JupyterLab."""
     cells = json.loads(path.read_text())["cells"]
