@@ -55,6 +55,18 @@ def test_active_units_are_the_variances_of_the_encoder_means():
     assert count == 1 and diagnostics.active_units(model, x, threshold=variances[0] * 2)[0] == 0
 
 
+def test_a_sample_of_the_aggregate_posterior_has_the_posterior_mean_and_variance():
+    n = 20_000
+    x = np.repeat(_toy_data(1), n, axis=0)   # one image encoded n times: n draws of q(z|x)
+    model, a, post_var = _toy_vae(mean_shift=0.4, idle_mean=0.3)
+    z = diagnostics.aggregate_posterior_sample(model, x, seed=1).astype("float64")
+    mean, variance = np.array([(x[0] - B) @ a + 0.4, 0.3]), np.array([post_var, 1.0])
+    # standard errors of a mean and of a variance of n normal draws: sqrt(v / n), v sqrt(2 / (n - 1))
+    assert np.all(np.abs(z.mean(0) - mean) < 4 * np.sqrt(variance / n))
+    assert np.all(np.abs(z.var(0, ddof=1) - variance) < 4 * variance * np.sqrt(2 / (n - 1)))
+    assert not np.array_equal(z, diagnostics.aggregate_posterior_sample(model, x, seed=2))
+
+
 def test_rate_and_distortion_against_their_closed_forms():
     x = _toy_data(2000)
     model, a, post_var = _toy_vae(mean_shift=0.4, idle_mean=0.3)

@@ -30,6 +30,15 @@ def test_cyclical_follows_fu_et_al(shape, mid):
     assert cosine(1) == pytest.approx(0.5 * (1 - math.cos(math.pi * 0.2)))
 
 
+def test_cyclical_cycles_of_a_length_that_is_not_a_whole_number_of_epochs():
+    s = Cyclical(total=10, n_cycles=3, ratio=0.5)     # period 10/3, ramp over 5/3 epochs
+    period = 10 / 3
+    for t in np.arange(0, 10, 0.25):
+        position = (t - period * math.floor(t / period)) / period
+        assert s(t) == pytest.approx(min(position / 0.5, 1.0), abs=1e-12), t
+    assert s(10 / 3) == pytest.approx(0.0, abs=1e-12) and s(4) == pytest.approx(0.4)   # cycle 2
+
+
 def test_sigmoid_follows_bowman_et_al():
     s = Sigmoid(midpoint=10, steepness=0.5, beta_max=1.0)
     assert s(10) == 0.5

@@ -41,6 +41,24 @@ def test_latent_explorer_redraws_when_z_moves(interactive):
     assert _png(image) != first
 
 
+def test_latent_explorer_draws_the_decoder_output_at_the_sliders_point(interactive, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from vae_helpers.prediction import decode
+
+    monkeypatch.setattr(plt, "close", lambda *args: None)   # keep the explorer's figure reachable
+    model = models.dense_vae(hidden_units=8)
+    box = widgets.latent_explorer(model, X, LABELS)
+    (z0, z1), _ = box.children[0].children, box.children[1]
+    figure = plt.figure(plt.get_fignums()[-1])
+    for point in [(2.0, -1.5), (-0.5, 1.0)]:
+        z0.value, z1.value = point
+        shown = figure.axes[1].images[0].get_array()
+        np.testing.assert_allclose(shown, decode(model, np.array([point])).reshape(28, 28), rtol=1e-6)
+        marker = figure.axes[0].lines[-1]
+        assert (marker.get_xdata()[0], marker.get_ydata()[0]) == point
+
+
 def test_kl_explorer_redraws_and_titles_the_closed_form_kl(interactive):
     box = widgets.kl_explorer(mean=0.0, std=1.0)
     (mean, std), image = box.children[0].children, box.children[1]
