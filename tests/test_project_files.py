@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -159,3 +160,22 @@ def test_launch_links_and_install_cells_follow_the_one_repository_path(tmp_path)
     readme = (tmp_path / "README.md").read_text()
     assert "mybinder.org/v2/gh/someone/a-fork/HEAD?urlpath=lab/tree/notebooks/00_start_here" in readme
     assert "github.com/someone/a-fork" in (tmp_path / "pyproject.toml").read_text()
+
+
+# "Kingma and Welling (2014)", "Burda et al. 2016", "(Fu et al., 2019)", "Lunot 2019"
+CITATION = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?: et al\.| and [A-Z][a-z]+(?:-[A-Z][a-z]+)?)?,? "
+                      r"\(?((?:19|20)\d\d)\)?")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[1:], ids=lambda p: p.name)
+def test_every_cited_author_and_year_is_in_the_notebooks_references(path):
+    markdown = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                if c["cell_type"] == "markdown"]
+    references = [m for m in markdown if m.startswith("## References")]
+    assert len(references) == 1, "one references cell"
+    entries = references[0].split("\n- ")[1:]
+    assert entries, "the references cell lists its sources"
+    text = "\n".join(m for m in markdown if not m.startswith("## References"))
+    for author, year in set(CITATION.findall(text)):
+        authors = [e.split(f"({year})")[0] for e in entries if f"({year})" in e]
+        assert any(author in names for names in authors), f"{author} {year} is cited but not referenced"
