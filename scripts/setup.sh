@@ -9,7 +9,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.setup-stamp
 tensorflow=$(bash scripts/tensorflow_requirement.sh)   # the GPU build where nvidia-smi lists a GPU
-want=$( (cat requirements.txt pyproject.toml scripts/hide_nbgrader_ui.sh; echo "$tensorflow") \
+want=$( (cat requirements.txt pyproject.toml scripts/hide_nbgrader_ui.sh scripts/lab_settings.sh \
+         scripts/jupyterlab_overrides.json; echo "$tensorflow") \
         | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing the pinned environment into .venv (about 2 GB, a few minutes the first time)..."
@@ -18,5 +19,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q -r .venv/requirements-without-tensorflow.txt "$tensorflow"
   .venv/bin/python -m pip install -q --no-deps -e .
   bash scripts/hide_nbgrader_ui.sh .venv/bin
+  bash scripts/lab_settings.sh "$PWD/.venv"
   echo "$want" > "$stamp"
 fi

@@ -1,5 +1,7 @@
-"""The set-up's TensorFlow choice: the GPU build where nvidia-smi lists an NVIDIA GPU (Linux),
-the pinned CPU build otherwise, checked with stand-in nvidia-smi commands on the PATH."""
+"""What the set-up installs: TensorFlow's GPU build where nvidia-smi lists an NVIDIA GPU (Linux)
+and the pinned CPU build otherwise, checked with stand-in nvidia-smi commands on the PATH; and
+the JupyterLab settings students get."""
+import json
 import pathlib
 import re
 import shutil
@@ -52,3 +54,17 @@ def test_setup_installs_the_chosen_build_in_place_of_the_pinned_line():
     assert "tensorflow=$(bash scripts/tensorflow_requirement.sh)" in setup
     assert "grep -v '^tensorflow' requirements.txt" in setup and '"$tensorflow"' in setup
     assert 'echo "$tensorflow"' in setup   # the choice is part of the stamp: a new machine reinstalls
+
+
+def test_lab_settings_switch_off_the_news_prompt_where_setup_and_binder_install(tmp_path):
+    subprocess.run(["bash", str(ROOT / "scripts" / "lab_settings.sh"), str(tmp_path)], check=True)
+    overrides = json.loads((tmp_path / "share/jupyter/lab/settings/overrides.json").read_text())
+    notification = overrides["@jupyterlab/apputils-extension:notification"]
+    schema = json.loads((pathlib.Path(sys.prefix) / "share/jupyter/lab/schemas/@jupyterlab"
+                         / "apputils-extension/notification.json").read_text())["properties"]
+    # "false" is JupyterLab's "Never" (the default "none" asks, in a pop-up over the start page)
+    assert notification["fetchNews"] == "false"
+    assert "false" in [choice["const"] for choice in schema["fetchNews"]["oneOf"]]
+    assert notification["checkForUpdates"] is False and set(notification) <= set(schema)
+    assert 'lab_settings.sh "$PWD/.venv"' in (ROOT / "scripts" / "setup.sh").read_text()
+    assert "bash scripts/lab_settings.sh" in (ROOT / "binder" / "postBuild").read_text()
