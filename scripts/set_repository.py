@@ -18,7 +18,10 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PYPROJECT = ROOT / "pyproject.toml"
 URL_LINE = re.compile(r'^Repository = "https://github\.com/([^"]+)"$', re.M)
-BADGES = "[![Binder](https://mybinder.org/badge_logo.svg)]"  # how the launch line starts
+BADGES = "[![Binder](https://mybinder.org/badge_logo.svg)]"  # how the README's launch line starts
+# a notebook's launch line is text, not remote badge images, which show broken without a network
+NOTEBOOK_LINKS = "**Open this notebook on** [Binder]"
+LAUNCH_MARKS = (BADGES, NOTEBOOK_LINKS)
 INSTALL_TAG = "install-if-missing"
 
 
@@ -38,10 +41,16 @@ def launch_urls(path, notebook):
 
 
 def launch_line(path, notebook):
-    """Markdown badges that open ``notebook`` in Binder and Colab."""
+    """Markdown badges that open ``notebook`` in Binder and Colab (the README's)."""
     binder, colab = launch_urls(path, notebook)
     return (f"{BADGES}({binder}) "
             f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab})")
+
+
+def notebook_launch_line(path, notebook):
+    """Text links that open ``notebook`` in Binder and Colab (a notebook's)."""
+    binder, colab = launch_urls(path, notebook)
+    return f"{NOTEBOOK_LINKS}({binder}) · [Colab]({colab})"
 
 
 def install_cell(path):
@@ -55,7 +64,7 @@ def install_cell(path):
 
 def _with_launch_line(text, line):
     """``text`` with its launch line (re)written right under its title."""
-    title, *rest = [item for item in text.split("\n") if not item.startswith(BADGES)]
+    title, *rest = [item for item in text.split("\n") if not item.startswith(LAUNCH_MARKS)]
     while rest and rest[0] == "":
         rest.pop(0)
     return "\n".join([title, "", line, "", *rest])
@@ -70,7 +79,7 @@ def updated_notebook(text, path, name):
     notebook = json.loads(text)
     cells = notebook["cells"]
     cells[0]["source"] = source_lines(_with_launch_line(
-        "".join(cells[0]["source"]), launch_line(path, f"notebooks/{name}")))
+        "".join(cells[0]["source"]), notebook_launch_line(path, f"notebooks/{name}")))
     first = next(cell for cell in cells if cell["cell_type"] == "code")
     if INSTALL_TAG not in first["metadata"].get("tags", []):
         first = {"cell_type": "code", "execution_count": None, "id": INSTALL_TAG,

@@ -31,7 +31,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import set_repository  # noqa: E402
 
-LAUNCH_MARK = set_repository.BADGES
+LAUNCH_MARKS = set_repository.LAUNCH_MARKS
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 HOME_SECTIONS = ["Quick start", "The notebooks"]
@@ -53,7 +53,7 @@ def without_launch_line(text):
     """``text`` less the launch line that scripts/set_repository.py writes under a title: on
     the site the theme's launch buttons (a notebook page's header) or ``launch_links`` (the
     home page) take its place."""
-    return "\n".join(line for line in text.split("\n") if not line.startswith(LAUNCH_MARK))
+    return "\n".join(line for line in text.split("\n") if not line.startswith(LAUNCH_MARKS))
 
 
 def launch_links(repository):

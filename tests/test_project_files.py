@@ -162,6 +162,14 @@ def test_launch_links_and_install_cells_follow_the_one_repository_path(tmp_path)
     assert "github.com/someone/a-fork" in (tmp_path / "pyproject.toml").read_text()
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_show_no_remote_image_which_breaks_without_a_network(path):
+    markdown = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                       if c["cell_type"] == "markdown")
+    assert not re.findall(r"!\[[^\]]*\]\(https?://", markdown)
+    assert "**Open this notebook on** [Binder](https://mybinder.org/" in markdown   # text links
+
+
 # "Kingma and Welling (2014)", "Burda et al. 2016", "(Fu et al., 2019)", "Lunot 2019"
 CITATION = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?: et al\.| and [A-Z][a-z]+(?:-[A-Z][a-z]+)?)?,? "
                       r"\(?((?:19|20)\d\d)\)?")
