@@ -90,3 +90,28 @@ def test_without_a_kernel_a_static_figure_and_a_note(make, capsys):
 def test_latent_explorer_needs_two_dimensions():
     with pytest.raises(ValueError, match="2-D latent space"):
         widgets.latent_explorer(models.dense_vae(hidden_units=8, latent_dim=3), X, LABELS)
+
+
+def test_sweep_browser_axes_follow_each_models_codes(interactive, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from vae_helpers.prediction import encode
+
+    axes = []
+    real = widgets.plotting.plot_latent_scatter
+
+    def spy(z, *args, **kwargs):
+        axes.append(kwargs["ax"])
+        return real(z, *args, **kwargs)
+
+    monkeypatch.setattr(widgets.plotting, "plot_latent_scatter", spy)
+    models_by_c = _models()
+    head = models_by_c[0.5].encoder.get_layer("z_mean")
+    kernel, bias = head.get_weights()
+    head.set_weights([kernel * 200, bias])   # codes far beyond [-4, 4], as at c = 0
+    widgets.sweep_browser(models_by_c, X, LABELS)
+    reaches = [np.abs(encode(model, X)[0]).max() for model in models_by_c.values()]
+    assert max(reaches) > 4
+    for ax, reach in zip(axes, reaches):
+        assert reach <= min(ax.get_xlim()[1], ax.get_ylim()[1])   # no point off the plot
+    plt.close("all")

@@ -165,10 +165,12 @@ def schedule_explorer(epochs=60, start=None, duration=None, n_cycles=4, ratio=0.
     return _show(box, fig, widgets)
 
 
-def sweep_browser(models_by_c, x, labels, extent=4.0):
+def sweep_browser(models_by_c, x, labels, extent=None):
     """A slider over the KL coefficients that swaps the latent scatter and the
     decoded manifold shown. The figures are drawn once up front, so moving the
-    slider is instant. Where widgets cannot be shown: the first figure and a note."""
+    slider is instant. ``extent``: the scatter's half-width; None (the default) follows
+    each model's codes, so no point is off the plot. Where widgets cannot be shown: the
+    first figure and a note."""
     pngs = {}
     for c, model in check_models_by_c(models_by_c).items():
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5))
