@@ -3,6 +3,16 @@ students really write (Clegg, McMinn and Fraser 2020 grade an autograder by the 
 solutions it rejects). ``tests/test_exercise_catalogue.py`` runs each exercise's graded cell
 on each; ``tests/test_nbgrader.py`` hands the wrong answers in as a submission."""
 
+import textwrap
+
+
+def answer_cell(solution_source, body):
+    """A solution cell's source with its body (between the signature and the end) replaced
+    by ``body``, the source of an answer's body."""
+    signature = solution_source.splitlines()[0]
+    return signature + "\n" + textwrap.indent(body, "    ") + "\n"
+
+
 # grade id of the solution cell -> (notebook, {label: source of the answer's body})
 # The first entry is the reference; "delegates" answers call the package's own implementation.
 CATALOGUE = {

@@ -3,12 +3,11 @@ accepts the reference and the right answers written another way: the whole grade
 tests alone, in quick and full mode's settings."""
 import json
 import pathlib
-import textwrap
 
 import numpy as np
 import pytest
 
-from exercise_answers import ALSO_RIGHT, CATALOGUE
+from exercise_answers import ALSO_RIGHT, CATALOGUE, answer_cell
 from vae_helpers import exercises, losses, schedules
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -57,12 +56,6 @@ def _context(notebook, quick, monkeypatch, mnist_small):
     return namespace
 
 
-def _answer(solution_source, body):
-    """The solution cell with its body replaced by ``body``."""
-    signature = solution_source.splitlines()[0]
-    return signature + "\n" + textwrap.indent(body, "    ") + "\n"
-
-
 def _passes(namespace, source):
     try:
         exec(source, namespace)
@@ -90,7 +83,7 @@ def test_graded_cell_accepts_the_reference_and_rejects_every_wrong_answer(
     def passes(source):
         """Run ``source`` where the answer was defined, as in the notebook (one namespace)."""
         namespace = _context(notebook, quick, monkeypatch, mnist_small)
-        exec(_answer(solution, answers[label]), namespace)
+        exec(answer_cell(solution, answers[label]), namespace)
         return _passes(namespace, source)
 
     if right:

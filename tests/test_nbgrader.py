@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from exercise_answers import CATALOGUE
+from exercise_answers import CATALOGUE, answer_cell
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -86,9 +86,7 @@ def _wrong_submission(release, folder):
             grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
             if grade_id in CATALOGUE:
                 wrong = list(CATALOGUE[grade_id][1].values())[1]
-                signature = "".join(cell["source"]).splitlines()[0]
-                body = "".join(f"    {line}\n" for line in wrong.splitlines())
-                cell["source"] = signature + "\n" + body
+                cell["source"] = answer_cell("".join(cell["source"]), wrong)
         (folder / f"{name}.ipynb").write_text(json.dumps(notebook))
 
 

@@ -53,12 +53,12 @@ def _answer_functions():
     for name in ANSWER_MODULES:
         module = importlib.import_module(f"{__package__}.{name}")
         for obj in vars(module).values():
-            owners = [obj] if inspect.isclass(obj) and obj.__module__ == module.__name__ else []
-            if inspect.isfunction(obj) and obj.__module__ == module.__name__:
+            if getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if inspect.isfunction(obj):
                 found.append(obj)
-            for owner in owners:
-                found += [f for f in vars(owner).values()
-                          if inspect.isfunction(f) and not f.__code__.co_freevars]
+            elif inspect.isclass(obj):
+                found += [f for f in vars(obj).values() if inspect.isfunction(f)]
     return [f for f in found if not f.__code__.co_freevars]
 
 
