@@ -446,6 +446,13 @@ BATTERY = [
     ("warm-up start True", lambda p: schedules.LinearWarmup(start=True), TypeError, "start"),
     ("cyclical ratio NaN", lambda p: schedules.Cyclical(total=10, ratio=math.nan), ValueError, "ratio"),
     ("epoch log every 0", lambda p: training.EpochLog(every=0), ValueError, "every"),
+    ("expected time of a list", lambda p: training.expected_time([1]), TypeError, "trainings"),
+    ("expected time of a bare model", lambda p: training.expected_time(
+        {"a": models.dense_vae(hidden_units=8)}), TypeError, "training.Training"),
+    ("expected time over NaN images", lambda p: training.expected_time({"a": training.Training(
+        models.dense_vae(hidden_units=8), ONES * np.nan, 1)}), ValueError, "NaN"),
+    ("expected time with a negative budget", lambda p: training.expected_time({"a": training.Training(
+        models.dense_vae(hidden_units=8), ONES, 1)}, budget_minutes=-1), ValueError, "budget"),
     # --- exercise checks and the student version -------------------------------------------------
     ("schedule check with no points", lambda p: exercises.check_schedule(
         lambda t: 0, schedules.Constant(), "x", []), ValueError, "at least one"),

@@ -187,3 +187,22 @@ def test_every_cited_author_and_year_is_in_the_notebooks_references(path):
     for author, year in set(CITATION.findall(text)):
         authors = [e.split(f"({year})")[0] for e in entries if f"({year})" in e]
         assert any(author in names for names in authors), f"{author} {year} is cited but not referenced"
+
+
+def test_the_class_budget_was_measured_for_every_training_notebook_and_is_kept():
+    """benchmarks/class_budget.py's table: each training notebook's default run on 60,000
+    MNIST-shaped images within its budget and under Binder's 2 GB, and no notebook's
+    default trains on more images than the table was measured with."""
+    table = json.loads((ROOT / "benchmarks" / "class_budget.json").read_text())
+    assert sorted(table["notebooks"]) == ["03", "04", "05", "06"]
+    for number, row in table["notebooks"].items():
+        assert row["seconds"] <= 60 * row["budget_minutes"], (number, row["seconds"])
+        assert row["peak_gb"] < 2.0, (number, row["peak_gb"])
+        assert row["training_images_default"] < row["training_images_full"] == 60_000, number
+        notebook = json.loads((ROOT / "notebooks" / row["notebook"]).read_text())
+        parameters = next("".join(c["source"]) for c in notebook["cells"]
+                          if "parameters" in c["metadata"].get("tags", []))
+        assert "FULL = False" in parameters, number
+        default = re.search(r"N_TRAIN = 1000 if QUICK else \(None if FULL else ([\d_]+)\)", parameters)
+        assert default and int(default.group(1)) == row["training_images_default"], number
+

@@ -96,3 +96,24 @@ def _path_phrase(text):
             f"cyclical annealing with {_listed(list(rows['cyclical']))} and free bits with "
             f"{_listed(list(rows['free bits']))}; importance-sampled log p(x) differs from the "
             "constant β's by no more than noise for every schedule")
+
+
+def class_budget_rows():
+    """The README's class-budget table, as benchmarks/class_budget.json gives it."""
+    from vae_helpers import training
+
+    table = training.class_budget(ROOT / "benchmarks" / "class_budget.json")
+    rows = ["| notebook | training images, default | whole notebook, default (class budget) "
+            "| peak memory, default | training with `FULL = True`, estimated |",
+            "| --- | --- | --- | --- | --- |"]
+    for name, row in table.iterrows():
+        rows.append(f"| {name.removesuffix('.ipynb')} | {int(row['training images (default)']):,} | "
+                    f"{row['whole notebook, default (min)']} min ({int(row['class budget (min)'])} min) | "
+                    f"{row['peak memory, default (GB)']} GB | "
+                    f"{row['training, FULL = True (min, estimated)']} min on "
+                    f"{int(row['training images (FULL = True)']):,} images |")
+    return "\n".join(rows)
+
+
+def test_the_readme_class_budget_table_is_the_measured_one():
+    assert class_budget_rows() in (ROOT / "README.md").read_text()

@@ -48,38 +48,6 @@ RESULT_CODE = ("config.py", "diagnostics.py", "experiments.py", "fused.py", "los
                "models.py", "prediction.py", "schedules.py", "training.py")
 
 
-class EpochProgress(keras.callbacks.Callback):
-    """A tqdm bar over epochs showing the latest loss terms. After the second
-    epoch (the first also traces and compiles) it prints how long the rest will take."""
-
-    def __init__(self, epochs, description):
-        super().__init__()
-        self.epochs, self.description = epochs, description
-        self.bar = tqdm(total=epochs, desc=description, leave=False, unit="epoch")
-        self.epoch_start = 0.0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.bar.n == 1 and self.epochs > 2:
-            seconds = time.perf_counter() - self.epoch_start
-            print(f"{self.description}: an epoch takes {seconds:.1f} s (timed on the second; the "
-                  f"first also compiled), so the other {self.epochs - 2} epochs will take about "
-                  f"{_duration(seconds * (self.epochs - 2))}.", flush=True)
-        logs = logs or {}
-        keys = [k for k in ("reconstruction", "kl") if k in logs] or ["loss"]
-        self.bar.set_postfix({k: f"{logs[k]:.1f}" for k in keys if k in logs})
-        self.bar.update(1)
-
-    def on_train_end(self, logs=None):
-        self.bar.close()
-
-
-def _duration(seconds):
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
-
-
 class FusedCheckpoint(keras.callbacks.Callback):
     """After each epoch, store a fused model's weights with its optimizer state, the
     state of its noise generator and its history in ``folder`` (state file last), so
@@ -289,7 +257,7 @@ def _train_run(name, run_dir, settings, data, schedule, progress, xla):
     model.load_weights(_initial_weights(run_dir.parent, settings))
     _compile(model, settings, xla)
     history = _fit(model, settings, data, [KLScheduler(schedule)],
-                   progress and EpochProgress(settings["epochs"], name))
+                   progress and training.EpochLog(None, name))
     test = model.evaluate(_batches(data.x_test, settings, False), verbose=0, return_dict=True)
     return _store_result(name, run_dir, model, history.history, test, schedule, data)
 
@@ -347,7 +315,7 @@ def _train_fused(runs, results_dir, settings, data, progress, xla):
     _compile(model, settings, xla)
     checkpoint = FusedCheckpoint(results_dir / CHECKPOINT_DIR, names)
     start = checkpoint.restore(model)
-    bar = progress and EpochProgress(settings["epochs"] - start, f"{len(names)} runs fused")
+    bar = progress and training.EpochLog(None, f"{len(names)} runs fused")
     _fit(model, settings, data, [RunSchedules(runs.values()), checkpoint], bar, start)
     test = model.evaluate(_batches(data.x_test, settings, False), verbose=0,
                           return_dict=True)  # every run at once, with the same noise

@@ -13,11 +13,17 @@ there Keras decides (``"auto"``: XLA on a GPU only).
 import contextlib
 import math
 import os
+import pathlib
 import time
+import typing
 
 import keras
+import numpy as np
+from tqdm.auto import tqdm
 
-from .validation import check_bool, check_choice, check_images, check_model, check_seed, check_size
+from .config import set_seed
+from .validation import (check_bool, check_choice, check_images, check_mapping, check_model,
+                         check_number, check_path, check_seed, check_size)
 
 # Keras dtype policies a model may be built under: "mixed_bfloat16" keeps the
 # weights and the loss in float32 and computes layers in bfloat16.
@@ -93,20 +99,28 @@ def precision(policy="float32"):
 
 
 class EpochLog(keras.callbacks.Callback):
-    """Print a short line for the first epoch, every ``every``-th and the last:
-    the loss terms (training, then validation) and the seconds per epoch."""
+    """The progress of one training: a bar over its epochs (tqdm: the latest loss
+    terms and the time left), and printed lines: after the second epoch how long the
+    rest will take (timed on it; the first also compiles), and with ``every`` set,
+    the loss terms of the first, every ``every``-th and the last epoch and the total
+    time. ``description`` names the model on the bar, so that a cell that
+    trains several models shows which one is running."""
 
-    def __init__(self, every=5):
+    def __init__(self, every=5, description="training"):
         super().__init__()
-        self.every = check_size("every", every)
+        self.every = None if every is None else check_size("every", every)
+        self.description = str(description)
+        self.bar, self.last = None, None
         self.start = self.epoch_start = 0.0
-        self.last = None
 
     def on_train_begin(self, logs=None):
-        self.start, self.last = time.perf_counter(), None
+        self.start, self.last, self.bar = time.perf_counter(), None, None
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_start = time.perf_counter()
+        if self.bar is None:  # here, not in on_train_begin: a resumed fit starts at epoch > 0
+            self.bar = tqdm(total=self.params.get("epochs"), initial=epoch, unit="epoch",
+                            desc=self.description, leave=False)
 
     def _line(self, epoch, logs):
         def terms(prefix):
@@ -118,16 +132,126 @@ class EpochLog(keras.callbacks.Callback):
                 + f" ({time.perf_counter() - self.epoch_start:.1f} s)")
 
     def on_epoch_end(self, epoch, logs=None):
-        self.last = (epoch, dict(logs or {}))
-        total = self.params.get("epochs") or 0
-        if epoch == 0 or (epoch + 1) % self.every == 0 or epoch + 1 == total:
-            print(self._line(epoch, logs or {}), flush=True)
+        logs, total = dict(logs or {}), self.params.get("epochs") or 0
+        seconds = time.perf_counter() - self.epoch_start
+        self.bar.set_postfix({k: f"{logs[k]:.1f}" for k in ("loss", "reconstruction", "kl")
+                              if k in logs}, refresh=False)
+        self.bar.update(1)
+        if self.bar.n - self.bar.initial == 2 and total - epoch > 1:
+            print(f"{self.description}: an epoch takes {seconds:.1f} s (timed on the second; "
+                  f"the first also compiled), so the other {total - epoch - 1} epochs will take "
+                  f"about {duration(seconds * (total - epoch - 1))}.", flush=True)
+        self.last = (epoch, logs)
+        if self.every and (epoch == 0 or (epoch + 1) % self.every == 0 or epoch + 1 == total):
+            print(self._line(epoch, logs), flush=True)
             self.last = None
 
     def on_train_end(self, logs=None):
-        if self.last is not None:  # stopped early: show where
-            print(self._line(*self.last), flush=True)
-        print(f"training took {time.perf_counter() - self.start:.0f} s", flush=True)
+        if self.bar is not None:
+            self.bar.close()
+        if self.every:
+            if self.last is not None:  # stopped early: show where
+                print(self._line(*self.last), flush=True)
+            print(f"{self.description} took {duration(time.perf_counter() - self.start)}",
+                  flush=True)
+
+
+def duration(seconds):
+    """``seconds`` as a student reads a wait: "40 s", "3 min"."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+class Training(typing.NamedTuple):
+    """One training a notebook will run, for ``expected_time``: a fresh, uncompiled
+    ``model`` of its kind, the images ``x`` it fits, its epochs and batch size, and
+    ``xla`` as in ``compile_settings``."""
+    model: keras.Model
+    x: object
+    epochs: int
+    batch_size: int = 128
+    xla: bool = True
+
+
+def expected_time(trainings, budget_minutes=None, seed=None, calls=3):
+    """Print how long ``trainings`` (``{label: Training}``) will take on this machine,
+    before any of them starts, and return the seconds in all.
+
+    Each model is compiled as ``compile_settings`` says, trained for one call of
+    ``STEPS_PER_EXECUTION`` batches of its images (which also compiles), then timed
+    over 1 and over ``1 + calls`` calls (the difference leaves out the set-up of each
+    ``fit``, which an epoch of a long training does not pay), and thrown away. The estimate counts training steps only:
+    validation, evaluation and figures add a little. Timing draws random numbers:
+    with ``seed``, every generator is seeded with it afterwards (``set_seed``), so a
+    notebook that seeded before gives the same numbers with or without the estimate.
+    """
+    check_mapping("trainings", trainings, "{'dense VAE': Training(model, x, epochs)}")
+    calls = check_size("calls", calls)
+    seed = None if seed is None else check_seed(seed)
+    budget = None if budget_minutes is None else check_number(
+        "budget_minutes", budget_minutes, low_inclusive=False)
+    total, lines = 0.0, []
+    for label, plan in trainings.items():
+        if not isinstance(plan, Training):
+            raise TypeError(f"trainings[{label!r}] must be a training.Training(model, x, epochs, "
+                            f"batch_size, xla), got {type(plan).__name__}.")
+        model, epochs = check_model("model", plan.model), check_size("epochs", plan.epochs)
+        x = check_images(plan.x, "x")
+        batch_size = check_size("batch_size", plan.batch_size)
+        steps = STEPS_PER_EXECUTION
+        # the notebooks' input pipeline, over one call's worth of the images
+        sample = array_dataset(x[np.arange(steps * batch_size) % len(x)], batch_size,
+                               shuffle=False, unit_range=False)
+        model.compile(optimizer="adam", **compile_settings(model, plan.xla))
+        model.fit(sample, epochs=1, verbose=0, shuffle=False)  # compiles
+        seconds = []
+        for epochs_timed in (1, 1 + calls):  # the difference leaves out fit's own set-up
+            start = time.perf_counter()
+            model.fit(sample, epochs=epochs_timed, verbose=0, shuffle=False)
+            seconds.append(time.perf_counter() - start)
+        step = max(seconds[1] - seconds[0], 0.0) / (calls * steps)
+        seconds = step * epochs * math.ceil(len(x) / batch_size)
+        total += seconds
+        lines.append(f"  {label}: {epochs} epochs of {math.ceil(len(x) / batch_size)} steps "
+                     f"({len(x):,} images) at {1000 * step:.1f} ms a step: about "
+                     f"{duration(seconds)}")
+    keras.backend.clear_session(free_memory=True)  # the timed models' graphs (Binder has 2 GB)
+    if seed is not None:
+        set_seed(seed)
+    verdict = ""
+    if budget is not None:
+        verdict = (f", within the class budget of {budget:g} min" if total <= 60 * budget else
+                   f", over the class budget of {budget:g} min: lower N_TRAIN or the epochs "
+                   "in the parameters cell")
+    print("Expected training time on this machine, from steps timed just now:", *lines,
+          f"in all about {duration(total)}{verdict}.", sep="\n", flush=True)
+    return total
+
+
+def class_budget(path):
+    """The class budget as measured by ``benchmarks/class_budget.py``: print the machine
+    and images it ran on and return one row per training notebook (its default settings
+    measured whole: time and the kernel's peak memory; and the training time its own
+    estimate gives with ``FULL = True``)."""
+    import json
+
+    import pandas as pd
+
+    path = pathlib.Path(check_path("path", path))
+    if not path.exists():
+        raise FileNotFoundError(f"{str(path)!r} not found: it is written by "
+                                "benchmarks/class_budget.py in the series' repository.")
+    table = json.loads(path.read_text())
+    print(f"measured on {table['cpu']['model']} ({table['cpu_count']} cores), "
+          f"{table['device'].split(';')[0]}, with {table['images']}")
+    return pd.DataFrame([{
+        "notebook": row["notebook"],
+        "training images (default)": row["training_images_default"],
+        "whole notebook, default (min)": round(row["seconds"] / 60, 1),
+        "peak memory, default (GB)": row["peak_gb"],
+        "class budget (min)": row["budget_minutes"],
+        "training images (FULL = True)": row["training_images_full"],
+        "training, FULL = True (min, estimated)": round(row["expected_training_seconds_full"] / 60, 1),
+    } for _, row in sorted(table["notebooks"].items())]).set_index("notebook")
 
 
 class NaNGuard(keras.callbacks.Callback):
