@@ -10,6 +10,9 @@ listed) on:
 - a JavaScript error (an uncaught exception or a console error), or a request to the site
   itself that fails; requests to other hosts are blocked (this machine cannot reach them) and
   only counted;
+- a code or output line cut off at the right edge (a `pre` that scrolls sideways), a page
+  without the favicon, or a link to the site's own (modified) copy of a notebook instead of
+  the repository's;
 - a broken image on the site (naturalWidth 0), or a notebook page showing fewer figures than
   its notebook stores (image outputs, and the widgets' static figures);
 - maths left unrendered: a `.math` element without MathJax output (`mjx-container`), a MathJax
@@ -76,6 +79,11 @@ PAGE_FACTS = """async () => {
     links: [...document.querySelectorAll('[href], [src]')]
       .map(e => e.getAttribute('href') ?? e.getAttribute('src')),
     scripts: [...document.scripts].map(s => s.src).filter(Boolean),
+    cutOff: [...document.querySelectorAll('pre')]
+      .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)
+      .map(p => p.textContent.trim().slice(0, 60)),
+    icon: document.querySelector('link[rel~="icon"]')?.getAttribute('href') ?? null,
+    notebookLinks: [...document.querySelectorAll('a[href*=".ipynb"]')].map(a => a.getAttribute('href')),
   };
 }"""
 
@@ -202,6 +210,13 @@ def check(site, screenshots):
                 final = page.url
                 here = urllib.parse.urlsplit(final).path.lstrip("/") or "index.html"
                 problems += [f"{name}: {e}" for e in errors]
+                for line in facts["cutOff"]:
+                    problems.append(f"{name}: a code or output line runs past the edge: {line!r}")
+                if not facts["icon"]:
+                    problems.append(f"{name}: no favicon")
+                for link in facts["notebookLinks"]:  # a download must be the repository's notebook
+                    if not link.startswith("https://"):
+                        problems.append(f"{name}: offers the site's copy of a notebook: {link!r}")
                 for image in facts["images"]:
                     if image["src"].startswith(base) and image["width"] == 0:
                         problems.append(f"{name}: broken image {image['src']}")

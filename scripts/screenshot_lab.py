@@ -80,9 +80,18 @@ def find_cell(page, text, ready, seconds, out_dir):
     return cell
 
 
+def wait_idle(page, seconds=600):
+    """Wait until no cell is queued or running (no "[*]" prompt): a slider moved while the
+    kernel still runs later cells is answered only after them."""
+    page.wait_for_function(
+        "() => ![...document.querySelectorAll('.jp-InputArea-prompt')]"
+        ".some(p => p.textContent.includes('*'))", timeout=seconds * 1000)
+
+
 def move_slider(page, cell, out_dir, name, presses):
     """Screenshot the widget, move its first slider with the keyboard, screenshot again;
     return whether the picture changed."""
+    wait_idle(page)
     widget = cell.locator(".widget-vbox").first
     widget.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
@@ -119,7 +128,7 @@ def first_contact(page, base, out_dir, checks):
     checks["launcher: no nbgrader menu"] = page.locator(
         "li.lm-MenuBar-item:has-text('Nbgrader')").count() == 0
     page.goto(f"{base}/lab/tree/00_start_here.ipynb?token={TOKEN}")
-    page.wait_for_selector(".jp-Notebook", timeout=120_000)
+    page.wait_for_selector(".jp-Notebook >> visible=true", timeout=120_000)
     run_all(page)
     find_cell(page, "device_report", ".jp-OutputArea-output", 120, out_dir)
     checks["start page: runs with no stderr block"] = stderr_blocks(page) == 0
@@ -132,9 +141,13 @@ def main(out_dir, parts=("start", "01", "03")):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "VAE_", "CI"))}
     # JupyterLab autosaves: work on copies so the committed notebooks keep their outputs.
-    workdir = pathlib.Path(tempfile.mkdtemp(prefix="vae-lab-check-"))
+    # (in the repository's layout: the start page reads ../benchmarks/class_budget.json)
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="vae-lab-check-")) / "notebooks"
+    workdir.mkdir()
     for name in ("00_start_here.ipynb", "01_standard_normal_reference.ipynb", "03_dense_vae.ipynb"):
         shutil.copy(NOTEBOOKS / name, workdir / name)
+    (workdir.parent / "benchmarks").mkdir()
+    shutil.copy(ROOT / "benchmarks" / "class_budget.json", workdir.parent / "benchmarks")
     lab = subprocess.Popen(
         [str(ROOT / ".venv/bin/jupyter"), "lab", "--no-browser", f"--port={port}",
          f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={workdir}", "--allow-root"],
@@ -153,7 +166,7 @@ def main(out_dir, parts=("start", "01", "03")):
                 first_contact(page, base, out_dir, checks)
             if "01" in parts:
                 page.goto(f"{base}/lab/tree/01_standard_normal_reference.ipynb?token={TOKEN}")
-                page.wait_for_selector(".jp-Notebook", timeout=120_000)
+                page.wait_for_selector(".jp-Notebook >> visible=true", timeout=120_000)
                 run_all(page)
                 cell = find_cell(page, "kl_explorer(mean", ".widget-slider", 120, out_dir)
                 checks["01: the KL explorer's picture follows the mean slider"] = move_slider(
@@ -163,7 +176,7 @@ def main(out_dir, parts=("start", "01", "03")):
 
             if "03" in parts:
                 page.goto(f"{base}/lab/tree/03_dense_vae.ipynb?token={TOKEN}")
-                page.wait_for_selector(".jp-Notebook", timeout=120_000)
+                page.wait_for_selector(".jp-Notebook >> visible=true", timeout=120_000)
                 samples = find_cell(page, "z_prior = np.random", ".jp-OutputArea-output img", 60,
                                     out_dir)
                 samples.screenshot(path=str(out_dir / "jupyterlab_prior_samples.png"))
@@ -180,7 +193,7 @@ def main(out_dir, parts=("start", "01", "03")):
     finally:
         lab.terminate()
         lab.wait(timeout=30)
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(workdir.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ point at the real files:
 - ``results.md`` and ``speed_and_memory.md``: the README's "Results" and "Speed and memory";
 - ``docs/*.png``: the figures the README shows;
 - ``site_static/mathjax/``: MathJax 3 (the npm package), served with the site, no CDN;
+- ``site_static/wrap.css`` (long code and output lines wrap) and ``favicon.svg``;
 - ``_config.yml`` and ``_toc.yml``, written here, with the GitHub path read from its one home,
   ``[project.urls] Repository`` in pyproject.toml (scripts/set_repository.py).
 """
@@ -46,6 +47,22 @@ $$
 \mathcal{L}(x) = \underbrace{-\,\mathbb{E}_{q(z \mid x)}\big[\log p(x \mid z)\big]}_{\text{reconstruction}}
   \;+\; \beta \, \underbrace{\mathrm{KL}\big(q(z \mid x) \,\|\, \mathcal{N}(0, I)\big)}_{\text{KL term}}
 $$
+"""
+
+
+# Long lines wrap instead of running past the right edge of the content column (install cells
+# with the repository's address, the quick-start block, printed notes).
+WRAP_CSS = """div.highlight pre, .cell_output pre, .output pre {
+  white-space: pre-wrap;
+  overflow-wrap: anywhere;
+}
+"""
+# The site's icon: the prior N(0, 1) and a narrower encoder Gaussian beside it.
+FAVICON = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
+<rect width="32" height="32" rx="5" fill="#1f77b4"/>
+<path d="M2 27 C9 27 11 9 16 9 C21 9 23 27 30 27" fill="none" stroke="#fff" stroke-width="2.5"/>
+<path d="M13 27 C17 27 18 5 21 5 C24 5 25 27 29 27" fill="none" stroke="#ffbf00" stroke-width="2"/>
+</svg>
 """
 
 
@@ -173,6 +190,8 @@ def config(repository):
             # would add every .js file there to every page.)
             "html_static_path": ["site_static"],
             "mathjax_path": "mathjax/tex-mml-chtml.js",
+            "html_css_files": ["wrap.css"],
+            "html_favicon": "site_static/favicon.svg",
             "myst_heading_anchors": 3,
             "html_show_copyright": False,
             # Without it a first visit logs "Got invalid theme mode" (no mode stored yet).
@@ -221,6 +240,8 @@ def main():
             json.dumps(static_notebook(path), indent=1, ensure_ascii=False) + "\n")
     shutil.copytree(ROOT / "docs", out / "docs")
     shutil.copytree(mathjax, out / "site_static" / "mathjax")
+    (out / "site_static" / "wrap.css").write_text(WRAP_CSS)
+    (out / "site_static" / "favicon.svg").write_text(FAVICON)
     (out / "_config.yml").write_text(
         "# Written by scripts/site_source.py; do not edit.\n"
         + yaml.safe_dump(config(repository), sort_keys=False))

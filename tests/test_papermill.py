@@ -25,8 +25,8 @@ def test_changed_parameters_train_their_own_runs_where_the_defaults_already_ran(
     papermill.execute_notebook(source, str(tmp_path / "changed.ipynb"),
                                parameters={"EPOCHS": 1, "COEFFICIENTS": [0, 1]}, **run)
     folders = sorted(p.name for p in (tmp_path / "results").iterdir())
-    assert folders == ["kl_sweep_1epochs_batch128_lr0.001_seed0_val0.1_quick",
-                       "kl_sweep_2epochs_batch128_lr0.001_seed0_val0.1_quick"]
+    assert folders == ["kl_sweep_1epochs_batch128_lr0.001_seed0_val0.1_n1000_quick",
+                       "kl_sweep_2epochs_batch128_lr0.001_seed0_val0.1_n1000_quick"]
     assert "8 runs trained" in _printed(tmp_path / "default.ipynb")
     assert "2 runs trained" in _printed(tmp_path / "changed.ipynb")   # not loaded, not refused
     history = json.loads((tmp_path / "results" / folders[0] / "c=1" / "result.json").read_text())

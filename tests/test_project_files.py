@@ -206,3 +206,35 @@ def test_the_class_budget_was_measured_for_every_training_notebook_and_is_kept()
         default = re.search(r"N_TRAIN = 1000 if QUICK else \(None if FULL else ([\d_]+)\)", parameters)
         assert default and int(default.group(1)) == row["training_images_default"], number
 
+
+
+# The narrowest column a stored figure is shown in: the course site's content column (about
+# 690 CSS px; JupyterLab's output area is wider). A PNG wider than this is scaled down there,
+# text and digits with it, so every figure is drawn for this width at its stored resolution.
+CONTENT_COLUMN_PX = 700
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_stored_figure_fits_the_content_column_it_is_shown_in(path):
+    import base64
+    import struct
+
+    too_wide = []
+    for index, cell in enumerate(json.loads(path.read_text())["cells"]):
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if png:
+                width = struct.unpack(">I", base64.b64decode(png)[16:20])[0]  # the IHDR chunk
+                if width > CONTENT_COLUMN_PX:
+                    too_wide.append((index, width))
+    assert not too_wide, f"figures wider than {CONTENT_COLUMN_PX} px (cell, width): {too_wide}"
+
+
+def test_the_readme_figures_are_the_stored_outputs_of_the_committed_run():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import readme_figures
+
+    for name, where in readme_figures.FIGURES.items():
+        assert f"(docs/{name})" in (ROOT / "README.md").read_text(), name
+        assert (ROOT / "docs" / name).read_bytes() == readme_figures.stored_figure(*where), (
+            f"docs/{name} is not the figure {where[0]} stores: run python scripts/readme_figures.py")

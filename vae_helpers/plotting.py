@@ -11,6 +11,9 @@ from .validation import (check_callable, check_decoder, check_image_batch, check
                          check_values)
 
 DIGIT_CMAP = "tab10"
+# Every figure is at most this wide (inches): 680 px at the inline backend's 100 dpi, so it
+# is shown unscaled in the course site's content column (about 690 px) and in JupyterLab.
+WIDTH = 6.8
 
 
 def _axes(ax, figsize):
@@ -90,9 +93,11 @@ def plot_gaussian_vs_prior(mean, std, ax=None):
 
 
 def plot_digit_grid(images, columns=8, image_shape=(28, 28), title=None, size=0.8):
-    """Images (e.g. decoded samples from the prior) tiled in rows of ``columns``."""
+    """Images (e.g. decoded samples from the prior) tiled in rows of ``columns``, each
+    ``size`` inches wide (less where the row would be wider than ``WIDTH``)."""
     images = check_image_batch(images, image_shape)
     rows = int(np.ceil(len(images) / check_size("columns", columns)))
+    size = min(check_number("size", size, low_inclusive=False), WIDTH / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * rows + 0.4),
                              squeeze=False)
     for ax in axes.ravel():
@@ -163,8 +168,8 @@ def plot_history(history, terms=("loss", "reconstruction", "kl")):
     """Training (and validation) curves, one panel per loss term."""
     terms = check_list("terms", terms, "logged term")
     logs = check_keys("history", getattr(history, "history", history), terms)
-    fig, axes = plt.subplots(1, len(terms), figsize=(4.5 * len(terms), 3.5))
-    for ax, term in zip(np.atleast_1d(axes), terms):
+    fig, axes = _panel_grid(len(terms), columns=2, height=2.9)
+    for ax, term in zip(axes, terms):
         epochs = np.arange(1, len(logs[term]) + 1)
         ax.plot(epochs, logs[term], marker=".", label="train")
         if f"val_{term}" in logs:
@@ -172,7 +177,7 @@ def plot_history(history, terms=("loss", "reconstruction", "kl")):
         ax.set_xlabel("epoch")
         ax.set_ylabel("nats per image")
         ax.set_title(term)
-        ax.legend()
+    _shared_legend(axes, len(terms))
     fig.tight_layout()
     return fig
 
@@ -183,7 +188,7 @@ def plot_reconstructions(originals, reconstructions, n=10, image_shape=(28, 28))
     reconstructions = check_image_batch(reconstructions, image_shape, "reconstructions")
     check_same_shape(originals=originals, reconstructions=reconstructions)
     n = min(check_size("n", n), len(originals))
-    fig, axes = plt.subplots(2, n, figsize=(1.2 * n + 1.2, 2.6), squeeze=False)
+    fig, axes = plt.subplots(2, n, figsize=(min(WIDTH, 0.62 * n + 0.4), 1.75), squeeze=False)
     for i in range(n):
         for row, images in enumerate((originals, reconstructions)):
             axes[row, i].imshow(images[i], cmap="Greys_r", vmin=0, vmax=1)
@@ -194,15 +199,29 @@ def plot_reconstructions(originals, reconstructions, n=10, image_shape=(28, 28))
     return fig
 
 
-def _panel_grid(n_panels, columns=4, size=3.2):
+def _panel_grid(n_panels, columns=2, height=None):
+    """Panels in rows of ``columns`` across the figure width ``WIDTH`` (square panels
+    unless ``height`` is given); the panels left over are hidden."""
+    columns = min(columns, n_panels)
     rows = int(np.ceil(n_panels / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * rows), squeeze=False)
+    height = WIDTH / columns if height is None else height
+    fig, axes = plt.subplots(rows, columns, figsize=(WIDTH, height * rows), squeeze=False)
     for ax in axes.ravel()[n_panels:]:
         ax.axis("off")
     return fig, axes.ravel()
 
 
-def plot_sweep_scatters(models_by_c, x, labels, extent=4.0, columns=4):
+def _shared_legend(axes, n_used, **kwargs):
+    """One legend for panels that share their lines: in the first panel left empty by
+    the grid, away from every curve, or else on the first panel."""
+    handles, labels = axes[0].get_legend_handles_labels()
+    if len(axes) > n_used:
+        axes[n_used].legend(handles, labels, loc="center", frameon=False, **kwargs)
+    else:
+        axes[0].legend(handles, labels, **kwargs)
+
+
+def plot_sweep_scatters(models_by_c, x, labels, extent=4.0, columns=2):
     """One latent scatter per KL coefficient (``{c: model}``) with one digit colour
     bar. Each panel shows at least [-extent, extent]^2 and widens to hold every
     point; the dashed circle r = 2 holds 86.5% of N(0, I) in every panel."""
@@ -219,7 +238,7 @@ def plot_sweep_scatters(models_by_c, x, labels, extent=4.0, columns=4):
     return fig
 
 
-def plot_sweep_manifolds(models_by_c, n=15, extent=3.0, columns=4):
+def plot_sweep_manifolds(models_by_c, n=12, extent=3.0, columns=2):
     """One decoded latent grid over [-extent, extent]^2 per KL coefficient."""
     fig, axes = _panel_grid(len(check_models_by_c(models_by_c)), columns)
     for ax, (c, model) in zip(axes, models_by_c.items()):
@@ -228,7 +247,7 @@ def plot_sweep_manifolds(models_by_c, n=15, extent=3.0, columns=4):
     return fig
 
 
-def plot_sweep_prior_samples(models_by_c, n=36, seed=0, columns=4):
+def plot_sweep_prior_samples(models_by_c, n=36, seed=0, columns=2):
     """For each KL coefficient, ``n`` digits decoded from the same draws z ~ N(0, I)."""
     from .prediction import decode, latent_dim
 
@@ -265,11 +284,11 @@ def plot_rate_distortion(table, reference=None, reference_label="source article"
     lower = rate_all[c_all > 0]
     broken = bool(lower.size and (c_all == 0).any() and rate_all[c_all == 0].min() > 1.5 * lower.max())
     if broken:
-        fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(8, 7.5),
+        fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(WIDTH, 6.6),
                                           gridspec_kw={"height_ratios": [1, 3], "hspace": 0.08})
         panels = [top, bottom]
     else:
-        fig, bottom = plt.subplots(figsize=(8, 6))
+        fig, bottom = plt.subplots(figsize=(WIDTH, 5.2))
         top, panels = bottom, [bottom]
     span = distortion_all.max() - distortion_all.min() or 1.0
     x_limits = (distortion_all.min() - 0.12 * span, distortion_all.max() + 0.12 * span)
@@ -333,13 +352,14 @@ def plot_schedules(schedules, n, unit="epoch", ax=None):
     values = {name: schedule_values(check_callable(f"schedules[{name!r}]", schedule,
                                                    "LinearWarmup()", n_args=1), n)
               for name, schedule in schedules.items()}
-    fig, ax = _axes(ax, (7, 3.5))
+    fig, ax = _axes(ax, (WIDTH, 3.2))
     for name, schedule in schedules.items():
         label = f"{name}: {schedule!r}" if isinstance(schedule, Schedule) else str(name)
         ax.plot(np.arange(n), values[name], label=label)
     ax.set_xlabel(unit)
     ax.set_ylabel("beta (KL weight)")
-    ax.legend(fontsize=8)
+    # below the axes, outside the curves
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.22), ncol=1, frameon=False)
     ax.set_title("KL-weight schedules")
     return fig
 
@@ -354,8 +374,8 @@ def plot_schedule_histories(histories, terms=("beta", "kl", "reconstruction"), l
     check_mapping("histories", histories, "a dict {name: history}")
     logs_by_name = {name: check_keys(f"histories[{name!r}]", getattr(history, "history", history),
                                      terms) for name, history in histories.items()}
-    fig, axes = plt.subplots(1, len(terms), figsize=(4.5 * len(terms), 3.5))
-    for ax, term in zip(np.atleast_1d(axes), terms):
+    fig, axes = _panel_grid(len(terms), columns=2, height=2.9)
+    for ax, term in zip(axes, terms):
         for name, logs in logs_by_name.items():
             ax.plot(np.arange(len(logs[term])), logs[term], label=name)
         if term in log_terms:
@@ -363,7 +383,7 @@ def plot_schedule_histories(histories, terms=("beta", "kl", "reconstruction"), l
         ax.set_xlabel("epoch (from 0, as the schedules count)")
         ax.set_ylabel(units.get(term, "") + (" (log scale)" if term in log_terms else ""))
         ax.set_title(term)
-        ax.legend(fontsize=8)
+    _shared_legend(axes, len(terms), fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -375,16 +395,18 @@ def plot_kl_per_dimension(kl_by_name, threshold=None):
         check_values(f"kl_by_name[{name!r}]", kl)
     if threshold is not None:
         threshold = check_number("threshold", threshold)
-    fig, axes = plt.subplots(1, len(kl_by_name), figsize=(4.2 * len(kl_by_name), 3.2),
-                             squeeze=False, sharey=True)
-    for ax, (name, kl) in zip(axes[0], kl_by_name.items()):
+    fig, axes = _panel_grid(len(kl_by_name), columns=2, height=2.6)
+    for ax, (name, kl) in zip(axes, kl_by_name.items()):
         kl = np.sort(np.asarray(kl))[::-1]
         ax.bar(np.arange(len(kl)), kl, color="tab:blue")
         if threshold is not None:
             ax.axhline(threshold, color="grey", lw=0.8, ls="--")
         ax.set_xlabel("latent dimension (sorted)")
+        ax.set_ylabel("KL (nats per image)")
         ax.set_title(name)
-    axes[0, 0].set_ylabel("KL (nats per image)")
+    top = max(ax.get_ylim()[1] for ax in axes[:len(kl_by_name)])
+    for ax in axes:   # one scale for every panel, so their bars compare
+        ax.set_ylim(0, top)
     fig.tight_layout()
     return fig
 
@@ -399,7 +421,7 @@ def plot_pruning(predicted, measured, counts, threshold):
     check_mapping("measured", measured, "a dict {sigma2: KL per dimension}")
     check_mapping("counts", counts, "a dict {label: {sigma2: count}}")
     threshold = check_number("threshold", threshold)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (left, right) = plt.subplots(2, 1, figsize=(WIDTH, 7.4))
     colours = plt.cm.viridis(np.linspace(0, 0.85, len(predicted)))
     for colour, (sigma2, kl) in zip(colours, predicted.items()):
         rank = np.arange(1, len(kl) + 1)

@@ -18,7 +18,7 @@ from .schedules import CYCLE_SHAPES, Cyclical, LinearWarmup
 
 def _png_keep(fig):
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")   # as the inline figures
     return buffer.getvalue()
 
 
@@ -80,7 +80,7 @@ def _slider_pair(fig, draw, specs):
 def kl_explorer(mean=1.0, std=0.5):
     """Sliders for the mean and standard deviation of q = N(mean, std^2): both
     densities are drawn beside the prior N(0, 1), with KL(q || p) in nats."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.5))
+    fig, ax = plt.subplots(figsize=(plotting.WIDTH, 3.4))
 
     def draw(m, s):
         ax.clear()
@@ -101,14 +101,13 @@ def latent_explorer(model, x, labels, extent=3.0):
                          f"{z_mean.shape[1]} dimensions.")
     extent = max(check_number("extent", extent, low_inclusive=False),
                  float(np.ceil(np.abs(z_mean).max())))
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 4.2))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(plotting.WIDTH, 3.3), layout="constrained")
     plotting.plot_latent_scatter(z_mean, labels, ax=left, extent=extent,
                                  title="encoder means; red: z")
     marker = left.plot([0], [0], "r+", markersize=18, markeredgewidth=3)[0]
     digit = right.imshow(decode(model, np.zeros((1, 2))).reshape(28, 28), cmap="Greys_r",
                          vmin=0, vmax=1)
     right.axis("off")
-    fig.tight_layout()
 
     def draw(z0, z1):
         marker.set_data([z0], [z1])
@@ -123,7 +122,7 @@ def schedule_explorer(epochs=60, start=None, duration=None, n_cycles=4, ratio=0.
     """Sliders for the parameters of the linear warm-up and cyclical schedules,
     plotting beta over ``epochs``. The starting values are the arguments (by
     default a warm-up starting at 1/6 of training and lasting 1/3 of it)."""
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig, ax = plt.subplots(figsize=(plotting.WIDTH, 3.6))
 
     def draw(start, duration, n_cycles, ratio, shape, beta_max):
         ax.clear()
@@ -173,7 +172,9 @@ def sweep_browser(models_by_c, x, labels, extent=None):
     first figure and a note."""
     pngs = {}
     for c, model in check_models_by_c(models_by_c).items():
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(plotting.WIDTH, 3.4),
+                                          layout="constrained")  # room for the colour bar
+        fig.get_layout_engine().set(wspace=0.12)
         plotting.plot_latent_scatter(encode(model, x)[0], labels, ax=left, extent=extent,
                                      title=f"encoder means, c = {c:g}")
         plotting.plot_manifold(model.decoder, n=20, extent=3.0, ax=right,
