@@ -203,17 +203,19 @@ def expected_time(trainings, budget_minutes=None, seed=None, calls=3):
                                shuffle=False, unit_range=False)
         model.compile(optimizer="adam", **compile_settings(model, plan.xla))
         model.fit(sample, epochs=1, verbose=0, shuffle=False)  # compiles
-        seconds = []
+        timed = []
         for epochs_timed in (1, 1 + calls):  # the difference leaves out fit's own set-up
             start = time.perf_counter()
             model.fit(sample, epochs=epochs_timed, verbose=0, shuffle=False)
-            seconds.append(time.perf_counter() - start)
-        step = max(seconds[1] - seconds[0], 0.0) / (calls * steps)
-        seconds = step * epochs * math.ceil(len(x) / batch_size)
+            timed.append(time.perf_counter() - start)
+        extra = timed[1] - timed[0]
+        # a tiny model's difference can drown in timing noise: then the whole (longer) fit
+        step = (extra / calls if extra > 0 else timed[1] / (1 + calls)) / steps
+        steps_per_epoch = math.ceil(len(x) / batch_size)
+        seconds = step * epochs * steps_per_epoch
         total += seconds
-        lines.append(f"  {label}: {epochs} epochs of {math.ceil(len(x) / batch_size)} steps "
-                     f"({len(x):,} images) at {1000 * step:.1f} ms a step: about "
-                     f"{duration(seconds)}")
+        lines.append(f"  {label}: {epochs} epochs of {steps_per_epoch} steps ({len(x):,} images) "
+                     f"at {1000 * step:.1f} ms a step: about {duration(seconds)}")
     keras.backend.clear_session(free_memory=True)  # the timed models' graphs (Binder has 2 GB)
     if seed is not None:
         set_seed(seed)
