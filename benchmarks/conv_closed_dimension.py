@@ -2,23 +2,30 @@
 Keras 3 model with the same layers? Trains each variant once per seed on the same digits and
 records, per run, the test loss and the KL of each latent dimension (a dimension is closed when
 its KL is below 0.1 nats: at the prior). Resumable: finished runs are kept in
-``conv_closed_dimension.json`` and skipped.
+``conv_closed_dimension.json`` and skipped; notebook 04 prints the table
+(``diagnostics.closed_dimensions``).
 
     .venv/bin/python benchmarks/conv_closed_dimension.py [--seeds 16] [variant ...]
 
-Variants (one difference at a time from the package's model as notebook 04 trains it):
-  package          models.conv_vae, fit on training.array_dataset, 32 steps per call
-  keras.io         tests/keras_io_conv_vae.py: GradientTape train_step, fit on numpy arrays
-  package-numpy    the package's model fit as keras.io fits (numpy arrays, Keras' shuffling,
-                   one step per call): isolates the training pipeline
-  keras.io-package-noise   keras.io's model with the package's sampling layer seeded from the
-                   global seed (keras.io's example fixes its own)
+Variants, one difference at a time:
+  package                models.conv_vae as notebook 04 trains it: training.array_dataset,
+                         32 steps per call
+  package-numpy          the same model fit as keras.io fits (numpy arrays, Keras' shuffling,
+                         one step per call): another data order, the same distribution of orders
+  keras.io               tests/keras_io_conv_vae.py, written from keras.io's example with the
+                         package's layers: its own GradientTape train_step and Keras' binary
+                         cross-entropy; its sampling layer seeded with 1337, as keras.io's is
+  keras.io-same-streams  keras.io's model with the package's random streams: under one seed it
+                         starts from package-numpy's weights, noise and data order, so the two
+                         differ only by float rounding in the loss
+What the differences do not change is tested exactly in tests/test_conv_reference.py: the same
+initial weights, training equal to float rounding, and steps_per_execution and the tf.data
+pipeline changing no weight.
 Not part of the test command: about 25 s per run on 2 cores (4,000 digits, 10 epochs).
 """
 
 import argparse
 import json
-import math
 import pathlib
 import statistics
 import sys
@@ -32,7 +39,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import keras  # noqa: E402
 
 import keras_io_conv_vae  # noqa: E402
-from vae_helpers import models, training  # noqa: E402
+from vae_helpers import diagnostics, models, training  # noqa: E402
 from vae_helpers.config import set_seed  # noqa: E402
 from vae_helpers.data import load_mnist  # noqa: E402
 from vae_helpers.prediction import encode  # noqa: E402
@@ -47,7 +54,7 @@ def train(variant, data, seed):
         model = models.conv_vae(latent_dim=2)
     elif variant == "keras.io":
         model = keras_io_conv_vae.keras_io_vae(2, seed=1337)   # as keras.io's example
-    elif variant == "keras.io-package-noise":
+    elif variant == "keras.io-same-streams":
         model = keras_io_conv_vae.keras_io_vae(2, seed=None)
     else:
         raise SystemExit(f"unknown variant {variant!r}")
@@ -64,22 +71,41 @@ def train(variant, data, seed):
     return {"test_loss": float(test["loss"]), "kl_per_dimension": [float(k) for k in kl]}
 
 
-def table(runs, variants):
-    from scipy.stats import fisher_exact
+def table(variants):
+    from scipy.stats import fisher_exact, mannwhitneyu
 
-    rows = {}
-    for variant in variants:
-        done = [r for key, r in runs.items() if key.split("|")[0] == variant]
-        closed = sum(min(r["kl_per_dimension"]) < CLOSED_BELOW for r in done)
-        rows[variant] = (len(done), closed,
-                         statistics.median(r["test_loss"] for r in done) if done else math.nan)
-        print(f"{variant:24s} seeds {len(done):3d}  closed a dimension {closed:3d}  "
-              f"median test loss {rows[variant][2]:.2f}")
-    if "package" in rows and "keras.io" in rows:
-        (n1, c1, m1), (n2, c2, m2) = rows["package"], rows["keras.io"]
-        _, p = fisher_exact([[c1, n1 - c1], [c2, n2 - c2]])
-        print(f"package against keras.io: Fisher's exact test, two-sided p = {p:.3f}; "
-              f"median test loss {100 * (m1 / m2 - 1):+.1f}%")
+    runs = json.loads(OUT.read_text())
+    summary = diagnostics.closed_dimensions(OUT, CLOSED_BELOW)
+    print(summary.loc[[v for v in variants if v in summary.index]].to_string())
+    losses = {v: [r["test_loss"] for k, r in runs.items() if k.rsplit("|", 1)[0] == v]
+              for v in summary.index}
+    closed = {v: sum(min(r["kl_per_dimension"]) < CLOSED_BELOW
+                     for k, r in runs.items() if k.rsplit("|", 1)[0] == v) for v in summary.index}
+    for a, b in (("package", "keras.io"), ("package", "package-numpy")):
+        if a in losses and b in losses:
+            _, p_closed = fisher_exact([[closed[a], len(losses[a]) - closed[a]],
+                                        [closed[b], len(losses[b]) - closed[b]]])
+            p_loss = mannwhitneyu(losses[a], losses[b]).pvalue
+            print(f"{a} against {b}: closed a dimension, Fisher's exact test p = {p_closed:.2f}; "
+                  f"test loss, Mann-Whitney p = {p_loss:.2f}; median {100 * (statistics.median(losses[a]) / statistics.median(losses[b]) - 1):+.1f}%")
+    # paired by seed: one seed gives every variant the same initial weights
+    for a, b in (("package", "keras.io"), ("package", "package-numpy"), ("package-numpy", "keras.io")):
+        seeds = sorted(int(k.rsplit("|", 1)[1]) for k in runs
+                       if k.startswith(a + "|") and f"{b}|{k.rsplit('|', 1)[1]}" in runs)
+        if len(seeds) > 1:
+            d = np.array([runs[f"{a}|{s}"]["test_loss"] - runs[f"{b}|{s}"]["test_loss"] for s in seeds])
+            shut = {v: [min(runs[f"{v}|{s}"]["kl_per_dimension"]) < CLOSED_BELOW for s in seeds] for v in (a, b)}
+            only = [sum(x and not y for x, y in zip(shut[v], shut[w])) for v, w in ((a, b), (b, a))]
+            print(f"{a} - {b}, paired over {len(seeds)} seeds: test loss {d.mean():+.2f} ± "
+                  f"{d.std(ddof=1) / np.sqrt(len(d)):.2f} (SE); a dimension closed in both "
+                  f"{sum(x and y for x, y in zip(shut[a], shut[b]))}, only in {a} {only[0]}, only in {b} {only[1]}")
+    if "keras.io-same-streams" in losses and "package-numpy" in losses:
+        seeds = sorted(int(k.rsplit("|", 1)[1]) for k in runs if k.startswith("keras.io-same-streams|"))
+        same = sum((min(runs[f"keras.io-same-streams|{s}"]["kl_per_dimension"]) < CLOSED_BELOW)
+                   == (min(runs[f"package-numpy|{s}"]["kl_per_dimension"]) < CLOSED_BELOW)
+                   for s in seeds if f"package-numpy|{s}" in runs)
+        print(f"keras.io-same-streams and package-numpy, seed by seed: the same outcome (a dimension "
+              f"closed or not) in {same} of {len(seeds)} seeds")
 
 
 def main():
@@ -101,7 +127,7 @@ def main():
                   f"{np.round(runs[key]['kl_per_dimension'], 2)} ({time.perf_counter() - start:.0f} s)",
                   flush=True)
             OUT.write_text(json.dumps(runs, indent=1) + "\n")
-    table(runs, args.variants)
+    table(args.variants)
 
 
 if __name__ == "__main__":

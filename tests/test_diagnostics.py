@@ -220,3 +220,25 @@ def test_digits_drawn_classifies_images_decoded_from_the_prior():
     from vae_helpers.prediction import decode
     np.testing.assert_array_equal(counts, np.bincount(Brightness().predict(decode(model, z)),
                                                       minlength=10))
+
+
+def test_closed_dimensions_counts_the_seeds_whose_run_ended_with_a_dimension_at_the_prior(tmp_path):
+    import json
+
+    runs = {"a|0": {"test_loss": 170.0, "kl_per_dimension": [2.5, 2.4]},
+            "a|1": {"test_loss": 190.0, "kl_per_dimension": [0.05, 3.0]},
+            "a|2": {"test_loss": 174.0, "kl_per_dimension": [2.0, 0.1]},   # 0.1 is not below 0.1
+            "a|3": {"test_loss": 194.0, "kl_per_dimension": [3.1, 0.02]},
+            "b|0": {"test_loss": 180.0, "kl_per_dimension": [1.0, 1.0]}}
+    path = tmp_path / "runs.json"
+    path.write_text(json.dumps(runs))
+    table = diagnostics.closed_dimensions(path)
+    a = table.loc["a"]
+    assert (a["seeds"], a["closed a dimension"], a["seeds that closed one"]) == (4, 2, "1, 3")
+    assert a["share"] == 0.5 and a["share SE"] == pytest.approx(0.25)      # sqrt(0.5 * 0.5 / 4)
+    assert a["test loss, mean"] == 182.0 and a["median"] == 182.0
+    assert a["SE"] == pytest.approx(np.std([170, 190, 174, 194], ddof=1) / 2)
+    assert (a["mean, none closed"], a["mean, one closed"]) == (172.0, 192.0)
+    assert table.loc["b", "seeds that closed one"] == "" and np.isnan(table.loc["b", "mean, one closed"])
+    with pytest.raises(FileNotFoundError, match="conv_closed_dimension.py"):
+        diagnostics.closed_dimensions(tmp_path / "missing.json")

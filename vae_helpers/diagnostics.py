@@ -1,6 +1,6 @@
 """What a trained VAE uses its latent space for: per-dimension KL, active
 units, rate and distortion, the split of the KL into information and marginal
-KL, and an importance-sampled log-likelihood."""
+KL, an importance-sampled log-likelihood, and how often training closed a dimension."""
 
 import math
 
@@ -9,9 +9,10 @@ import numpy as np
 from . import losses
 from .prediction import decode, encode
 from .validation import (check_choice, check_encodings, check_images, check_labels,
-                         check_number, check_seed, check_size, check_vae_images)
+                         check_number, check_path, check_seed, check_size, check_vae_images)
 
 ACTIVE_THRESHOLD = 0.01  # Burda et al. (2016): Var_x(E_q[z_j]) above 0.01 counts as active
+CLOSED_BELOW = 0.1  # nats: a latent dimension whose KL is below this is at the prior
 
 
 def monte_carlo_z(label, estimate, standard_error, exact):
@@ -34,6 +35,44 @@ def per_dimension_kl(model, x):
     """KL(q(z_j|x) || N(0, 1)) for each latent dimension j, averaged over ``x`` (nats)."""
     z_mean, z_log_var = encode(model, x)
     return np.mean(np.asarray(losses.kl_standard_normal(z_mean, z_log_var, reduction="none")), axis=0)
+
+
+def closed_dimensions(path, closed_below=CLOSED_BELOW):
+    """The runs of ``benchmarks/conv_closed_dimension.py`` (one training per variant and
+    seed), one row per variant: how many runs ended with a latent dimension closed (its KL
+    below ``closed_below`` nats), their share with its standard error and their seeds, and the
+    test loss (mean and SE over seeds, median, and the mean of the runs with and without a
+    closed dimension)."""
+    import json
+    import pathlib
+
+    import pandas as pd
+
+    path = pathlib.Path(check_path("path", path))
+    if not path.exists():
+        raise FileNotFoundError(f"{str(path)!r} not found: it is written by "
+                                "benchmarks/conv_closed_dimension.py in the series' repository.")
+    closed_below = check_number("closed_below", closed_below, low_inclusive=False)
+    variants = {}
+    for key, run in json.loads(path.read_text()).items():
+        variant, seed = key.rsplit("|", 1)
+        variants.setdefault(variant, []).append(
+            (int(seed), run["test_loss"], min(run["kl_per_dimension"]) < closed_below))
+    rows = []
+    for variant, runs in variants.items():
+        n, loss = len(runs), np.array([r[1] for r in runs])
+        closed = np.array([r[2] for r in runs])
+        share = closed.mean()
+        rows.append({
+            "variant": variant, "seeds": n, "closed a dimension": int(closed.sum()),
+            "share": share, "share SE": math.sqrt(share * (1 - share) / n),
+            "seeds that closed one": ", ".join(str(r[0]) for r in sorted(runs) if r[2]),
+            "test loss, mean": loss.mean(),
+            "SE": loss.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan,
+            "median": float(np.median(loss)),
+            "mean, none closed": loss[~closed].mean() if (~closed).any() else math.nan,
+            "mean, one closed": loss[closed].mean() if closed.any() else math.nan})
+    return pd.DataFrame(rows).set_index("variant")
 
 
 def active_units(model, x, threshold=ACTIVE_THRESHOLD):
