@@ -81,7 +81,7 @@ def test_rate_distortion_points_sit_where_the_table_puts_them_and_carry_their_ow
     np.testing.assert_allclose(line.get_xdata(), ours["test_reconstruction"])
     np.testing.assert_allclose(line.get_ydata(), ours["test_kl"])
     # the equal-ELBO line through c = 1 has slope -1 and passes through that point
-    elbo = next(l for l in bottom.lines if l.get_label().startswith("equal ELBO"))
+    elbo = next(l for l in bottom.lines if l.get_label().startswith("equal objective"))
     (x0, x1), (y0, y1) = elbo.get_xdata(), elbo.get_ydata()
     assert np.isclose((y1 - y0) / (x1 - x0), -1) and np.isclose(y0 + x0, 164.1 + 5.2)
     # the line through the c = 20 point has slope -1/20

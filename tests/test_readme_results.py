@@ -47,9 +47,7 @@ def test_the_counts_in_the_results_section_are_those_the_notebooks_print():
     coefficients = dict(_rows(sweep, header, r"(\d+)\s+([\d.]+)\s+[\d.\s\\]+$"))
     drawn = {float(coefficients[i]): n
              for i, n in _rows(sweep, "digits drawn  inside", r"(\d+)\s+([\d.]+)\s+[\d.]+\s*$")}
-    most = max(drawn, key=lambda c: float(drawn[c]))
-    assert (f"{drawn[0.0]} at c = 0, {drawn[most]} at c = {most:g} (the most of the eight) and "
-            f"{drawn[20.0]} at c = 20") in results
+    assert f"{drawn[0.0]} at c = 0, {drawn[1.0]} at c = 1 and {drawn[20.0]} at c = 20" in results
     header = "share that is information  share SE"
     shares = {float(coefficients[i]): (share, se)
               for i, share, se in _rows(sweep, header, r"(\d+)\s+([\d.]+)\s+([\d.]+)\s*$")}
@@ -87,15 +85,24 @@ def _path_phrase(text):
         re.match(r"^(\S.*?)\s+(\d+)\s+(\d+)\s+(\d+)\s+\[", line)
         for line in _block(text, "seed 0  seed 1  seed 2")) if m}
     assert set(rows) == {"constant", "linear warm-up", "cyclical", "free bits"}, rows
-    verdicts = re.findall(r"^(linear warm-up|cyclical|free bits): log p\(x\) (.*)$", text, re.M)
-    assert len(verdicts) == 3
-    same = {v for _, v in verdicts}
-    assert same == {"no difference beyond noise: the seeds do not agree beyond 2 SE"}, verdicts
+    verdicts = {(name, measure): (side, mean.replace("-", "−"), se) for name, measure, side, mean, se in
+                re.findall(r"^(linear warm-up|cyclical|free bits)\s+(ELBO|log p\(x\))\s+(higher|lower|no "
+                           r"consistent).*mean over seeds ([+-][\d.]+) ± ([\d.]+)", text, re.M)}
+    assert len(verdicts) == 6, verdicts
+    warmup, cyclical = verdicts["linear warm-up", "ELBO"], verdicts["cyclical", "ELBO"]
+    free_elbo, free_px = verdicts["free bits", "ELBO"], verdicts["free bits", "log p(x)"]
+    assert (warmup[0], cyclical[0], free_elbo[0], free_px[0]) == ("no consistent", "lower", "higher",
+                                                                  "higher"), verdicts
     return (f"the constant β ends with {_listed(list(rows['constant']))} dimensions above 0.1 nats "
             f"in its three seeds, linear warm-up with {_listed(list(rows['linear warm-up']))}, "
             f"cyclical annealing with {_listed(list(rows['cyclical']))} and free bits with "
-            f"{_listed(list(rows['free bits']))}; importance-sampled log p(x) differs from the "
-            "constant β's by no more than noise for every schedule")
+            f"{_listed(list(rows['free bits']))}: the path changes how many dimensions end in use. "
+            "It does not give a better model on the objective these runs share: on 500 test images, "
+            "paired, the warm-up's ELBO shows no consistent difference from the constant β's (mean "
+            f"over seeds {warmup[1]} ± {warmup[2]} nats) and the cyclical schedule's is lower in all "
+            f"three seeds ({cyclical[1]} ± {cyclical[2]}). Free bits, which trains another "
+            f"objective, ends higher in all three seeds, on the ELBO ({free_elbo[1]} ± {free_elbo[2]}) "
+            f"and on importance-sampled log p(x) ({free_px[1]} ± {free_px[2]})")
 
 
 def class_budget_rows():

@@ -175,7 +175,7 @@ def plot_history(history, terms=("loss", "reconstruction", "kl")):
         if f"val_{term}" in logs:
             ax.plot(epochs, logs[f"val_{term}"], marker=".", label="validation")
         ax.set_xlabel("epoch")
-        ax.set_ylabel("nats per image")
+        ax.set_ylabel("per image")   # nats for the KL; a cross-entropy on grey pixels
         ax.set_title(term)
     _shared_legend(axes, len(terms))
     fig.tight_layout()
@@ -265,12 +265,12 @@ def plot_sweep_prior_samples(models_by_c, n=36, seed=0, columns=2):
 
 
 def plot_rate_distortion(table, reference=None, reference_label="source article"):
-    """Rate (test KL) against distortion (test reconstruction), both in nats per image on
-    linear axes, one labelled point per c, as in Alemi et al. (2018, Fig. 1).
+    """Rate (test KL, nats per image) against distortion (test reconstruction term per image)
+    on linear axes, one labelled point per c, as in Alemi et al. (2018, Fig. 1).
 
     A model trained with coefficient c minimises D + c R, so its point is where a line of
     slope -1/c touches the curve: that line is drawn (dotted) through each point, and the
-    line of equal ELBO, D + R constant, through the c = 1 point (dashed). When the rates at
+    line of equal D + R (the c = 1 objective) through the c = 1 point (dashed). When the rates at
     c = 0 lie far above the rest they get an upper panel with its own scale (the axis is
     broken). ``reference``: another table with the same columns (e.g. the source
     article's), drawn in grey."""
@@ -315,7 +315,7 @@ def plot_rate_distortion(table, reference=None, reference_label="source article"
         r1, d1 = points[0][1][one[0]], points[0][2][one[0]]
         line = np.array(x_limits)
         bottom.plot(line, d1 + r1 - line, "--", color="black", lw=1,
-                    label=f"equal ELBO through c = 1: D + R = {d1 + r1:.1f}")
+                    label=f"equal objective at c = 1 through its point: D + R = {d1 + r1:.1f}")
     bottom.plot([], [], ":", color="tab:blue", lw=1, label="slope -1/c through each point")
     for ax in panels:
         ax.set_ylim(*y_limits[ax])
@@ -329,9 +329,10 @@ def plot_rate_distortion(table, reference=None, reference_label="source article"
                     lw=0.8, clip_on=False)
     top.set_title("rate against distortion across KL coefficients"
                   + (" (axis broken: c = 0 above)" if broken else ""))
-    bottom.set_xlabel("distortion D: test reconstruction term (nats per image)")
+    bottom.set_xlabel("distortion D: test reconstruction term (per image; a cross-entropy on grey pixels)")
     bottom.set_ylabel("rate R: test KL (nats per image)")
-    bottom.legend(loc="upper right", fontsize=9)
+    # below the axes, where it hides no point
+    bottom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=9, frameon=False)
     return fig
 
 
@@ -442,7 +443,7 @@ def plot_pruning(predicted, measured, counts, threshold):
     right.set_xscale("log", base=2)
     right.set_xlabel("pixel variance σ² of the Gaussian decoder (β = 2σ²)")
     right.set_ylabel(f"dimensions with KL > {threshold:g} nats")
-    right.set_title("dimensions the objective keeps")
+    right.set_title(f"dimensions with KL > {threshold:g} nats")
     right.legend(fontsize=8)
     fig.tight_layout()
     return fig
