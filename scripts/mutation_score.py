@@ -1,0 +1,91 @@
+"""The score per module of the last ``mutmut run`` (scripts/mutation_testing.sh), and every
+surviving mutant that ``scripts/mutation_equivalents.txt`` does not explain.
+
+    .venv/bin/python scripts/mutation_score.py [--check 85]
+
+A mutant is killed when a test fails (or times out) with it; it survives when every test that
+runs its code passes, and has no tests when none does. Score = killed / (killed + survived +
+no tests), the equivalent mutants (no behaviour can tell them apart from the original, one line
+of reasoning each in the equivalents file) left out. ``--check P`` exits with 1 when a module
+named in ``READ_BY_STUDENTS`` scores below P percent.
+"""
+
+import argparse
+import collections
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+EQUIVALENTS = ROOT / "scripts" / "mutation_equivalents.txt"
+# the modules that compute something a student reads (issue 34)
+READ_BY_STUDENTS = ("losses", "schedules", "diagnostics", "experiments", "exercises", "data",
+                    "plotting", "widgets")
+KILLED = {"killed", "timeout"}
+
+
+def equivalents():
+    """``{mutant name: reason}`` from the equivalents file (``name  # reason`` per line)."""
+    found = {}
+    if EQUIVALENTS.exists():
+        for line in EQUIVALENTS.read_text().splitlines():
+            name, _, reason = line.partition("#")
+            if name.strip():
+                found[name.strip()] = reason.strip()
+    return found
+
+
+def results():
+    """``{mutant name: status}`` as ``mutmut results --all true`` prints them."""
+    out = subprocess.run([str(ROOT / ".venv" / "bin" / "mutmut"), "results", "--all", "true"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    status = {}
+    for line in out.splitlines():
+        name, sep, state = line.strip().rpartition(": ")
+        if sep and name.startswith("vae_helpers."):
+            status[name] = state.strip()
+    return status
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", type=float, default=None)
+    args = parser.parse_args()
+    status, explained = results(), equivalents()
+    stale = sorted(set(explained) - set(status))
+    by_module = collections.defaultdict(collections.Counter)
+    survivors = []
+    for name, state in sorted(status.items()):
+        module = name.split(".")[1]
+        if name in explained:
+            by_module[module]["equivalent"] += 1
+        elif state in KILLED:
+            by_module[module]["killed"] += 1
+        elif state in ("survived", "no tests"):
+            by_module[module][state] += 1
+            survivors.append((name, state))
+        else:
+            by_module[module]["not run"] += 1
+    print(f"{'module':14s} {'killed':>7s} {'survived':>9s} {'no tests':>9s} {'equivalent':>11s} "
+          f"{'not run':>8s} {'score':>7s}")
+    low = []
+    for module, counts in sorted(by_module.items()):
+        judged = counts["killed"] + counts["survived"] + counts["no tests"]
+        score = 100 * counts["killed"] / judged if judged else float("nan")
+        print(f"{module:14s} {counts['killed']:7d} {counts['survived']:9d} {counts['no tests']:9d} "
+              f"{counts['equivalent']:11d} {counts['not run']:8d} {score:6.1f}%")
+        if args.check is not None and module in READ_BY_STUDENTS and not score >= args.check:
+            low.append(f"{module} ({score:.1f}%)")
+    print(f"\n{len(survivors)} surviving mutants not explained as equivalent "
+          "(see one with: .venv/bin/mutmut show NAME):")
+    for name, state in survivors:
+        print(f"  {name}: {state}")
+    if stale:
+        print(f"\n{len(stale)} names in {EQUIVALENTS.name} match no mutant any more: "
+              + ", ".join(stale))
+    if low:
+        sys.exit(f"below {args.check:g}%: " + ", ".join(low))
+
+
+if __name__ == "__main__":
+    main()
