@@ -3,11 +3,12 @@ surviving mutant that ``scripts/mutation_equivalents.txt`` does not explain.
 
     .venv/bin/python scripts/mutation_score.py [--check 85]
 
-A mutant is killed when a test fails (or times out) with it; it survives when every test that
-runs its code passes, and has no tests when none does. Score = killed / (killed + survived +
-no tests), the equivalent mutants (no behaviour can tell them apart from the original, one line
-of reasoning each in the equivalents file) left out. ``--check P`` exits with 1 when a module
-named in ``READ_BY_STUDENTS`` scores below P percent.
+A mutant is killed when a test fails with it; it survives when every test that runs its code
+passes, and has no tests when none does. A timeout is shown on its own and not counted as a kill
+(a worker killed by mutmut's CPU limit looks the same as a mutant that loops). Score = killed /
+(killed + survived + no tests + timeout), the equivalent mutants (no behaviour can tell them
+apart from the original, one line of reasoning each in the equivalents file) left out.
+``--check P`` exits with 1 when a module named in ``READ_BY_STUDENTS`` scores below P percent.
 """
 
 import argparse
@@ -21,7 +22,7 @@ EQUIVALENTS = ROOT / "scripts" / "mutation_equivalents.txt"
 # the modules that compute something a student reads (issue 34)
 READ_BY_STUDENTS = ("losses", "schedules", "diagnostics", "experiments", "exercises", "data",
                     "plotting", "widgets")
-KILLED = {"killed", "timeout"}
+KILLED = {"killed"}
 
 
 def equivalents():
@@ -61,22 +62,22 @@ def main():
             by_module[module]["equivalent"] += 1
         elif state in KILLED:
             by_module[module]["killed"] += 1
-        elif state in ("survived", "no tests"):
+        elif state in ("survived", "no tests", "timeout"):
             by_module[module][state] += 1
             survivors.append((name, state))
         else:
             by_module[module]["not run"] += 1
-    print(f"{'module':14s} {'killed':>7s} {'survived':>9s} {'no tests':>9s} {'equivalent':>11s} "
-          f"{'not run':>8s} {'score':>7s}")
+    print(f"{'module':14s} {'killed':>7s} {'survived':>9s} {'no tests':>9s} {'timeout':>8s} "
+          f"{'equivalent':>11s} {'not run':>8s} {'score':>7s}")
     low = []
     for module, counts in sorted(by_module.items()):
-        judged = counts["killed"] + counts["survived"] + counts["no tests"]
+        judged = counts["killed"] + counts["survived"] + counts["no tests"] + counts["timeout"]
         score = 100 * counts["killed"] / judged if judged else float("nan")
         print(f"{module:14s} {counts['killed']:7d} {counts['survived']:9d} {counts['no tests']:9d} "
-              f"{counts['equivalent']:11d} {counts['not run']:8d} {score:6.1f}%")
+              f"{counts['timeout']:8d} {counts['equivalent']:11d} {counts['not run']:8d} {score:6.1f}%")
         if args.check is not None and module in READ_BY_STUDENTS and not score >= args.check:
             low.append(f"{module} ({score:.1f}%)")
-    print(f"\n{len(survivors)} surviving mutants not explained as equivalent "
+    print(f"\n{len(survivors)} surviving (or timed-out) mutants not explained as equivalent "
           "(see one with: .venv/bin/mutmut show NAME):")
     for name, state in survivors:
         print(f"  {name}: {state}")
