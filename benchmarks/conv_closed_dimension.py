@@ -42,10 +42,9 @@ import keras_io_conv_vae  # noqa: E402
 from vae_helpers import diagnostics, models, training  # noqa: E402
 from vae_helpers.config import set_seed  # noqa: E402
 from vae_helpers.data import load_mnist  # noqa: E402
-from vae_helpers.prediction import encode  # noqa: E402
 
 OUT = pathlib.Path(__file__).with_name("conv_closed_dimension.json")
-EPOCHS, BATCH, CLOSED_BELOW = 10, 32, 0.1
+EPOCHS, BATCH = 10, 32
 
 
 def train(variant, data, seed):
@@ -66,46 +65,33 @@ def train(variant, data, seed):
         model.compile(optimizer=keras.optimizers.Adam(1e-3))
         model.fit(data.x_train, epochs=EPOCHS, batch_size=BATCH, shuffle=True, verbose=0)
     test = model.evaluate(data.x_test, batch_size=256, verbose=0, return_dict=True)
-    z_mean, z_log_var = encode(model, data.x_test)
-    kl = np.mean(0.5 * (np.exp(z_log_var) + z_mean ** 2 - 1 - z_log_var), axis=0)
+    kl = diagnostics.per_dimension_kl(model, data.x_test)
     return {"test_loss": float(test["loss"]), "kl_per_dimension": [float(k) for k in kl]}
 
 
 def table(variants):
     from scipy.stats import fisher_exact, mannwhitneyu
 
-    runs = json.loads(OUT.read_text())
-    summary = diagnostics.closed_dimensions(OUT, CLOSED_BELOW)
+    runs = diagnostics.closed_runs(OUT)
+    summary = diagnostics.closed_dimensions(OUT)
     print(summary.loc[[v for v in variants if v in summary.index]].to_string())
-    losses = {v: [r["test_loss"] for k, r in runs.items() if k.rsplit("|", 1)[0] == v]
-              for v in summary.index}
-    closed = {v: sum(min(r["kl_per_dimension"]) < CLOSED_BELOW
-                     for k, r in runs.items() if k.rsplit("|", 1)[0] == v) for v in summary.index}
+    losses = {v: [loss for loss, _ in runs[v].values()] for v in runs}
     for a, b in (("package", "keras.io"), ("package", "package-numpy")):
-        if a in losses and b in losses:
-            _, p_closed = fisher_exact([[closed[a], len(losses[a]) - closed[a]],
-                                        [closed[b], len(losses[b]) - closed[b]]])
+        if a in runs and b in runs:
+            counts = [[summary.loc[v, "closed a dimension"],
+                       summary.loc[v, "seeds"] - summary.loc[v, "closed a dimension"]] for v in (a, b)]
             p_loss = mannwhitneyu(losses[a], losses[b]).pvalue
-            print(f"{a} against {b}: closed a dimension, Fisher's exact test p = {p_closed:.2f}; "
-                  f"test loss, Mann-Whitney p = {p_loss:.2f}; median {100 * (statistics.median(losses[a]) / statistics.median(losses[b]) - 1):+.1f}%")
-    # paired by seed: one seed gives every variant the same initial weights
-    for a, b in (("package", "keras.io"), ("package", "package-numpy"), ("package-numpy", "keras.io")):
-        seeds = sorted(int(k.rsplit("|", 1)[1]) for k in runs
-                       if k.startswith(a + "|") and f"{b}|{k.rsplit('|', 1)[1]}" in runs)
-        if len(seeds) > 1:
-            d = np.array([runs[f"{a}|{s}"]["test_loss"] - runs[f"{b}|{s}"]["test_loss"] for s in seeds])
-            shut = {v: [min(runs[f"{v}|{s}"]["kl_per_dimension"]) < CLOSED_BELOW for s in seeds] for v in (a, b)}
-            only = [sum(x and not y for x, y in zip(shut[v], shut[w])) for v, w in ((a, b), (b, a))]
-            print(f"{a} - {b}, paired over {len(seeds)} seeds: test loss {d.mean():+.2f} ± "
-                  f"{d.std(ddof=1) / np.sqrt(len(d)):.2f} (SE); a dimension closed in both "
-                  f"{sum(x and y for x, y in zip(shut[a], shut[b]))}, only in {a} {only[0]}, only in {b} {only[1]}")
-    if "keras.io-same-streams" in losses and "package-numpy" in losses:
-        seeds = sorted(int(k.rsplit("|", 1)[1]) for k in runs if k.startswith("keras.io-same-streams|"))
-        same = sum((min(runs[f"keras.io-same-streams|{s}"]["kl_per_dimension"]) < CLOSED_BELOW)
-                   == (min(runs[f"package-numpy|{s}"]["kl_per_dimension"]) < CLOSED_BELOW)
-                   for s in seeds if f"package-numpy|{s}" in runs)
-        print(f"keras.io-same-streams and package-numpy, seed by seed: the same outcome (a dimension "
-              f"closed or not) in {same} of {len(seeds)} seeds")
+            print(f"{a} against {b}: closed a dimension, Fisher's exact test p = "
+                  f"{fisher_exact(counts)[1]:.2f}; test loss, Mann-Whitney p = {p_loss:.2f}; median "
+                  f"{100 * (statistics.median(losses[a]) / statistics.median(losses[b]) - 1):+.1f}%")
+    for a, b in (("package", "keras.io"), ("package", "package-numpy"), ("package-numpy", "keras.io"),
+                 ("keras.io-same-streams", "package-numpy")):
+        if a in runs and b in runs:
+            pair = diagnostics.closed_pair(OUT, a, b)
+            print(f"{a} - {b}, paired over {pair['seeds']} seeds: test loss "
+                  f"{pair['loss_difference']:+.2f} ± {pair['loss_difference_se']:.2f} (SE); a dimension "
+                  f"closed in both {pair['both']}, only in {a} {pair['only_a']}, only in {b} "
+                  f"{pair['only_b']}; the same outcome in {pair['seeds'] - pair['only_a'] - pair['only_b']}")
 
 
 def main():

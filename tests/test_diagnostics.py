@@ -242,3 +242,35 @@ def test_closed_dimensions_counts_the_seeds_whose_run_ended_with_a_dimension_at_
     assert table.loc["b", "seeds that closed one"] == "" and np.isnan(table.loc["b", "mean, one closed"])
     with pytest.raises(FileNotFoundError, match="conv_closed_dimension.py"):
         diagnostics.closed_dimensions(tmp_path / "missing.json")
+
+
+def test_closed_pair_compares_two_variants_seed_by_seed(tmp_path):
+    import json
+
+    from scipy import stats
+
+    closed, open_ = [0.01, 2.0], [2.0, 2.0]
+    runs = {}
+    # seeds 0-5 run by both (4 has no partner in b, 9 none in a): both closed in 0 and 1, only a in 2
+    # and 3, only b in 5, neither in 6 and 7
+    for seed, (ka, kb) in {0: (closed, closed), 1: (closed, closed), 2: (closed, open_),
+                           3: (closed, open_), 5: (open_, closed), 6: (open_, open_),
+                           7: (open_, open_)}.items():
+        runs[f"a|{seed}"] = {"test_loss": 180.0 + seed, "kl_per_dimension": ka}
+        runs[f"b|{seed}"] = {"test_loss": 178.0 + 2 * seed, "kl_per_dimension": kb}
+    runs["a|4"] = {"test_loss": 100.0, "kl_per_dimension": closed}
+    runs["b|9"] = {"test_loss": 100.0, "kl_per_dimension": closed}
+    path = tmp_path / "runs.json"
+    path.write_text(json.dumps(runs))
+    pair = diagnostics.closed_pair(path, "a", "b")
+    d = np.array([2.0 - s for s in (0, 1, 2, 3, 5, 6, 7)])
+    assert (pair["seeds"], pair["both"], pair["only_a"], pair["only_b"]) == (7, 2, 2, 1)
+    assert pair["loss_difference"] == pytest.approx(d.mean())
+    assert pair["loss_difference_se"] == pytest.approx(d.std(ddof=1) / np.sqrt(7))
+    assert pair["expected_both"] == pytest.approx(4 * 3 / 7)
+    # 2 or 3 of b's 3 closed seeds among a's 4, drawing 3 of 7: (C(4,2) C(3,1) + C(4,3)) / C(7,3)
+    assert pair["p_overlap"] == pytest.approx((6 * 3 + 4) / 35)
+    assert pair["p_paired"] == pytest.approx(stats.binomtest(2, 3).pvalue) and pair["p_paired"] == 1.0
+    assert diagnostics.closed_pair(path, "b", "a")["only_a"] == 1
+    with pytest.raises(ValueError, match="'c' has no runs"):
+        diagnostics.closed_pair(path, "a", "c")

@@ -37,16 +37,12 @@ def per_dimension_kl(model, x):
     return np.mean(np.asarray(losses.kl_standard_normal(z_mean, z_log_var, reduction="none")), axis=0)
 
 
-def closed_dimensions(path, closed_below=CLOSED_BELOW):
-    """The runs of ``benchmarks/conv_closed_dimension.py`` (one training per variant and
-    seed), one row per variant: how many runs ended with a latent dimension closed (its KL
-    below ``closed_below`` nats), their share with its standard error and their seeds, and the
-    test loss (mean and SE over seeds, median, and the mean of the runs with and without a
-    closed dimension)."""
+def closed_runs(path, closed_below=CLOSED_BELOW):
+    """The runs of ``benchmarks/conv_closed_dimension.py`` (one training per variant and seed):
+    ``{variant: {seed: (test_loss, closed)}}``, where ``closed`` says the run ended with a latent
+    dimension whose KL is below ``closed_below`` nats."""
     import json
     import pathlib
-
-    import pandas as pd
 
     path = pathlib.Path(check_path("path", path))
     if not path.exists():
@@ -56,23 +52,60 @@ def closed_dimensions(path, closed_below=CLOSED_BELOW):
     variants = {}
     for key, run in json.loads(path.read_text()).items():
         variant, seed = key.rsplit("|", 1)
-        variants.setdefault(variant, []).append(
-            (int(seed), run["test_loss"], min(run["kl_per_dimension"]) < closed_below))
+        variants.setdefault(variant, {})[int(seed)] = (
+            run["test_loss"], bool(min(run["kl_per_dimension"]) < closed_below))
+    return variants
+
+
+def closed_dimensions(path, closed_below=CLOSED_BELOW):
+    """One row per variant of :func:`closed_runs`: how many runs closed a dimension, their
+    share with its standard error and their seeds, and the test loss (mean and SE over seeds,
+    median, and the mean of the runs with and without a closed dimension)."""
+    import pandas as pd
+
     rows = []
-    for variant, runs in variants.items():
-        n, loss = len(runs), np.array([r[1] for r in runs])
-        closed = np.array([r[2] for r in runs])
+    for variant, runs in closed_runs(path, closed_below).items():
+        seeds = sorted(runs)
+        n, loss = len(seeds), np.array([runs[s][0] for s in seeds])
+        closed = np.array([runs[s][1] for s in seeds])
         share = closed.mean()
         rows.append({
             "variant": variant, "seeds": n, "closed a dimension": int(closed.sum()),
             "share": share, "share SE": math.sqrt(share * (1 - share) / n),
-            "seeds that closed one": ", ".join(str(r[0]) for r in sorted(runs) if r[2]),
+            "seeds that closed one": ", ".join(str(s) for s in seeds if runs[s][1]),
             "test loss, mean": loss.mean(),
             "SE": loss.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan,
             "median": float(np.median(loss)),
             "mean, none closed": loss[~closed].mean() if (~closed).any() else math.nan,
             "mean, one closed": loss[closed].mean() if closed.any() else math.nan})
     return pd.DataFrame(rows).set_index("variant")
+
+
+def closed_pair(path, a, b, closed_below=CLOSED_BELOW):
+    """Variants ``a`` and ``b`` of :func:`closed_runs` seed by seed, over the seeds both ran (one
+    seed gives both the same initial weights). Returns a dict: ``seeds``; the paired test-loss
+    difference a - b (``loss_difference`` and its ``loss_difference_se``); how many seeds closed a
+    dimension in ``both``, ``only_a`` and ``only_b``; the overlap independent runs would give
+    (``expected_both``) and the hypergeometric p of one as large (``p_overlap``); and the sign
+    test on the seeds where only one of the two closed a dimension (``p_paired``)."""
+    from scipy import stats
+
+    runs = closed_runs(path, closed_below)
+    for name, variant in (("a", a), ("b", b)):
+        if variant not in runs:
+            raise ValueError(f"{name}={variant!r} has no runs in {str(path)!r}; "
+                             f"its variants are {sorted(runs)}.")
+    seeds = sorted(set(runs[a]) & set(runs[b]))
+    x, y = ([runs[v][s][1] for s in seeds] for v in (a, b))
+    d = np.array([runs[a][s][0] - runs[b][s][0] for s in seeds])
+    both = sum(p and q for p, q in zip(x, y))
+    only_a, only_b = sum(x) - both, sum(y) - both
+    return {"seeds": len(seeds), "loss_difference": d.mean() if len(d) else math.nan,
+            "loss_difference_se": d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else math.nan,
+            "both": both, "only_a": only_a, "only_b": only_b,
+            "expected_both": sum(x) * sum(y) / len(seeds) if seeds else math.nan,
+            "p_overlap": float(stats.hypergeom.sf(both - 1, len(seeds), sum(x), sum(y))),
+            "p_paired": float(stats.binomtest(only_a, only_a + only_b).pvalue) if only_a + only_b else 1.0}
 
 
 def active_units(model, x, threshold=ACTIVE_THRESHOLD):
