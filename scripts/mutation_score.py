@@ -1,4 +1,4 @@
-"""The score per module of the last ``mutmut run`` (scripts/mutation_testing.sh), and every
+"""The score per module of the mutants mutmut has judged (scripts/mutation_testing.sh), and every
 surviving mutant that ``scripts/mutation_equivalents.txt`` does not explain.
 
     .venv/bin/python scripts/mutation_score.py [--check 85]
@@ -7,12 +7,17 @@ A mutant is killed when a test fails with it; it survives when every test that r
 passes, and has no tests when none does. A timeout is shown on its own and not counted as a kill
 (a worker killed by mutmut's CPU limit looks the same as a mutant that loops). Score = killed /
 (killed + survived + no tests + timeout), the equivalent mutants (no behaviour can tell them
-apart from the original, one line of reasoning each in the equivalents file) left out.
-``--check P`` exits with 1 when a module named in ``READ_BY_STUDENTS`` scores below P percent.
+apart from the original) and, in plotting and widgets, those that change only how a figure
+looks ("presentation:"), one line of reasoning each in the equivalents file, left out. Where
+only a random sample of a module's mutants was judged (scripts/mutation_sample.py), the score
+estimates the module's with the standard error of a sample drawn without replacement, printed
+beside it. ``--check P`` exits with 1 when a module named in ``READ_BY_STUDENTS`` scores below P
+percent.
 """
 
 import argparse
 import collections
+import math
 import pathlib
 import subprocess
 import sys
@@ -48,6 +53,18 @@ def results():
     return status
 
 
+def score_and_se(counts):
+    """Killed share of the judged mutants (``counts``: a Counter by status) and its standard
+    error as an estimate of the share among all the module's mutants: a sample drawn without
+    replacement, so the error is 0 when every mutant is judged."""
+    judged = counts["killed"] + counts["survived"] + counts["no tests"] + counts["timeout"]
+    if not judged:
+        return math.nan, math.nan
+    score, population = counts["killed"] / judged, judged + counts["not run"]
+    correction = (population - judged) / (population - 1) if population > 1 else 0.0
+    return score, math.sqrt(score * (1 - score) / judged * correction)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", type=float, default=None)
@@ -59,7 +76,8 @@ def main():
     for name, state in sorted(status.items()):
         module = name.split(".")[1]
         if name in explained:
-            by_module[module]["equivalent"] += 1
+            kind = "presentation" if explained[name].startswith("presentation:") else "equivalent"
+            by_module[module][kind] += 1
         elif state in KILLED:
             by_module[module]["killed"] += 1
         elif state in ("survived", "no tests", "timeout"):
@@ -68,15 +86,16 @@ def main():
         else:
             by_module[module]["not run"] += 1
     print(f"{'module':14s} {'killed':>7s} {'survived':>9s} {'no tests':>9s} {'timeout':>8s} "
-          f"{'equivalent':>11s} {'not run':>8s} {'score':>7s}")
+          f"{'equivalent':>11s} {'presentation':>13s} {'not run':>8s} {'score':>7s} {'SE':>5s}")
     low = []
     for module, counts in sorted(by_module.items()):
-        judged = counts["killed"] + counts["survived"] + counts["no tests"] + counts["timeout"]
-        score = 100 * counts["killed"] / judged if judged else float("nan")
+        score, se = score_and_se(counts)
         print(f"{module:14s} {counts['killed']:7d} {counts['survived']:9d} {counts['no tests']:9d} "
-              f"{counts['timeout']:8d} {counts['equivalent']:11d} {counts['not run']:8d} {score:6.1f}%")
-        if args.check is not None and module in READ_BY_STUDENTS and not score >= args.check:
-            low.append(f"{module} ({score:.1f}%)")
+              f"{counts['timeout']:8d} {counts['equivalent']:11d} {counts['presentation']:13d} "
+              f"{counts['not run']:8d} "
+              f"{100 * score:6.1f}% {100 * se:4.1f}%")
+        if args.check is not None and module in READ_BY_STUDENTS and not 100 * score >= args.check:
+            low.append(f"{module} ({100 * score:.1f}%)")
     print(f"\n{len(survivors)} surviving (or timed-out) mutants not explained as equivalent "
           "(see one with: .venv/bin/mutmut show NAME):")
     for name, state in survivors:

@@ -18,3 +18,47 @@ def mnist_small():
 @pytest.fixture
 def unit_images():
     return np.random.default_rng(0).uniform(size=(8, 784)).astype("float32")
+
+
+# Under mutmut (scripts/mutation_testing.sh) a mutant of vae_helpers/M.py is judged by the tests
+# written for M: tests/test_M.py, the bad-input tests, for the losses the numerics and for the
+# exercises the catalogue of wrong answers. The other tests that happen to call M (a training that
+# uses the loss) would cost a surviving mutant minutes and only repeat what M's own tests check.
+# They run quickest first, and stop after MUTANT_TEST_SECONDS (those left are skipped): a mutant
+# no test has killed by then counts as survived, so the score is a lower bound, and a sample stays
+# within the hour (a surviving mutant of the experiments would otherwise run all their trainings).
+OWN_TESTS = {"losses": ("test_losses.py", "test_numerics.py"),
+             "exercises": ("test_exercises.py", "test_exercise_catalogue.py")}
+MUTANT_TEST_SECONDS = 60.0
+_mutant_tests_started = []
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under mutmut: the mutated module's own tests, quickest first (by the durations mutmut
+    recorded), so a mutant that a quick test kills costs that test only."""
+    import json
+    import pathlib
+    import time
+
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if not mutant.startswith("vae_helpers."):
+        return
+    _mutant_tests_started.append(time.monotonic())
+    module = mutant.split(".")[1]
+    own = {"test_bad_inputs.py", *OWN_TESTS.get(module, (f"test_{module}.py",))}
+    others = [item for item in items if item.path.name not in own]
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = [item for item in items if item.path.name in own]
+    stats = pathlib.Path(__file__).resolve().parents[1] / "mutmut-stats.json"
+    if stats.exists():
+        seconds = json.loads(stats.read_text())["duration_by_test"]
+        items.sort(key=lambda item: seconds.get(item.nodeid, float("inf")))
+
+
+def pytest_runtest_setup(item):
+    """Under mutmut: skip the tests left once a mutant has had MUTANT_TEST_SECONDS."""
+    import time
+
+    if _mutant_tests_started and time.monotonic() - _mutant_tests_started[0] > MUTANT_TEST_SECONDS:
+        pytest.skip(f"past this mutant's {MUTANT_TEST_SECONDS:g} s of tests")

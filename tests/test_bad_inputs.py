@@ -4,6 +4,7 @@ TensorFlow internal error."""
 
 import json
 import math
+import re
 
 import keras
 import matplotlib.figure
@@ -153,7 +154,9 @@ BATTERY = [
     ("missing MNIST file", lambda p: load_mnist(path=str(p / "nope.npz")), FileNotFoundError, "does not exist"),
     ("corrupt MNIST file", lambda p: load_mnist(path=_corrupt(p, "bad.npz")), ValueError, "not a readable"),
     ("MNIST file without labels", lambda p: (np.savez(p / "part.npz", x_train=np.zeros((2, 28, 28))),
-                                             load_mnist(path=str(p / "part.npz"))), ValueError, "lacks"),
+                                             load_mnist(path=str(p / "part.npz"))), ValueError,
+     "lacks the arrays ['y_train', 'x_test', 'y_test']; it needs ('x_train', 'y_train', 'x_test', 'y_test') "
+     "as in Keras' mnist.npz."),
     ("npz without a path", lambda p: load_mnist(source="npz"), ValueError, "path"),
     ("unknown data source", lambda p: load_mnist(source="internet"), ValueError, "source"),
     ("unknown layout", lambda p: load_mnist(layout="square"), ValueError, "layout"),
@@ -166,8 +169,17 @@ BATTERY = [
      "mean"),
     ("general KL shape mismatch", lambda p: losses.kl_gaussian(np.zeros(2), np.zeros(2), np.zeros(3), np.zeros(2)),
      ValueError, "shapes"),
-    ("general KL inf prior", lambda p: losses.kl_gaussian(np.zeros(2), np.zeros(2), np.zeros(2),
-                                                          np.full(2, np.inf)), ValueError, "log_var_p"),
+    *[(f"general KL inf {name}", lambda p, i=i: losses.kl_gaussian(
+        *[np.full(2, np.inf) if j == i else np.zeros(2) for j in range(4)]), ValueError, name)
+      for i, name in enumerate(("mean_q", "log_var_q", "mean_p", "log_var_p"))],
+    *[(f"Monte Carlo KL inf {name}", lambda p, i=i: losses.kl_monte_carlo(
+        *[np.full(2, np.inf) if j == i else np.zeros(2) for j in range(4)]), ValueError, name)
+      for i, name in enumerate(("mean_q", "log_var_q", "mean_p", "log_var_p"))],
+    *[(f"general KL {name} of another shape", lambda p, i=i: losses.kl_gaussian(
+        *[np.zeros(3) if j == i else np.zeros(2) for j in range(4)]), ValueError, f"'{name}': (3,)")
+      for i, name in enumerate(("mean_q", "log_var_q", "mean_p", "log_var_p"))],
+    ("Monte Carlo log_var_q of another shape", lambda p: losses.kl_monte_carlo(np.zeros(2), np.zeros(3)),
+     ValueError, "'log_var_q': (3,)"),
     ("BCE shape mismatch", lambda p: losses.bernoulli_nll(np.zeros((2, 4)), np.zeros((2, 5))), ValueError,
      "shapes"),
     ("BCE NaN probabilities", lambda p: losses.bernoulli_nll(np.zeros((1, 2)), np.full((1, 2), np.nan)),
@@ -284,7 +296,13 @@ BATTERY = [
     ("fused NaN beta", lambda p: FusedDenseVAE([math.nan], hidden_units=8), ValueError, "beta"),
     # --- stored state ---------------------------------------------------------------------------
     ("load the result of a run that never ran", lambda p: experiments.load_run_result(p, "c=7"),
-     FileNotFoundError, "no finished run"),
+     FileNotFoundError, "no finished run 'c=7' in"),
+    ("load the result of a run that never ran: the fix", lambda p: experiments.load_run_result(p, "c=7"),
+     FileNotFoundError, "run the experiment first."),
+    ("load a run result from no folder", lambda p: experiments.load_run_result(None, "c=7"), TypeError,
+     "results_dir must be a path"),
+    ("digit classifier of NaN images", lambda p: diagnostics.digit_classifier(np.full((2, 784), np.nan), [0, 1]),
+     ValueError, "x_train contains NaN"),
     # --- library errors: wrong types and shapes --------------------------------------------------
     ("sweep coefficients a number", lambda p: _sweep(p, coefficients=0.5), TypeError, "coefficients"),
     ("sweep coefficients a string", lambda p: _sweep(p, coefficients="1"), TypeError, "coefficients"),
@@ -435,6 +453,8 @@ BATTERY = [
     ("Gaussian NLL variance a string", lambda p: losses.gaussian_nll(Z, Z, "one"), TypeError, "variance"),
     ("Monte Carlo prior shape mismatch", lambda p: losses.kl_monte_carlo([0.0, 0.0], [0.0, 0.0],
                                                                          [0.0, 0.0, 0.0]), ValueError, "shapes"),
+    ("Monte Carlo prior of another shape than q", lambda p: losses.kl_monte_carlo(
+        [0.0, 0.0], [0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]), ValueError, "mean_q"),
     ("toy model w strings", lambda p: LinearGaussian(["a"], [0.0], 1.0), TypeError, "w must"),
     ("toy model noise a string", lambda p: LinearGaussian([1.0], [0.0], "one"), TypeError, "noise_var"),
     ("toy ELBO of x of the wrong length", lambda p: LinearGaussian([1.0, 2.0], [0.0, 0.0], 1.0).elbo(
@@ -452,7 +472,7 @@ BATTERY = [
     ("expected time over NaN images", lambda p: training.expected_time({"a": training.Training(
         models.dense_vae(hidden_units=8), ONES * np.nan, 1)}), ValueError, "NaN"),
     ("expected time with a negative budget", lambda p: training.expected_time({"a": training.Training(
-        models.dense_vae(hidden_units=8), ONES, 1)}, budget_minutes=-1), ValueError, "budget"),
+        models.dense_vae(hidden_units=8), ONES, 1)}, budget_minutes=-1), ValueError, "budget_minutes"),
     # --- exercise checks and the student version -------------------------------------------------
     ("schedule check with no points", lambda p: exercises.check_schedule(
         lambda t: 0, schedules.Constant(), "x", []), ValueError, "at least one"),
@@ -475,7 +495,8 @@ BATTERY = [
     ("conv VAE validation on flat images", lambda p: _stock_fit(
         HALF.reshape(2, 28, 28, 1), model=models.conv_vae(), validation_data=(HALF,)), ValueError, "reshape"),
     ("npz of pickled objects", lambda p: load_mnist(path=_npz(p, x_train=np.array([None, None], object))),
-     ValueError, "pickled"),
+     ValueError, "it is not loaded (unpickling can run code). Save the images and labels as numeric arrays: "
+     "np.savez(path, x_train=np.asarray(x_train, 'uint8'), ...)."),
     ("npz with an empty test split", lambda p: load_mnist(path=_npz(p, x_test=np.zeros((0, 28, 28)),
                                                                     y_test=np.zeros(0, int))),
      ValueError, "x_test holds no images"),
@@ -483,9 +504,13 @@ BATTERY = [
                                                                         y_train=np.zeros(0, int))),
      ValueError, "x_train holds no images"),
     ("npz of string images", lambda p: load_mnist(path=_npz(p, x_test=np.full((1, 784), "a"))), TypeError,
-     "numeric"),
+     "mnist.npz:x_test must be a numeric array"),
+    ("npz of images of 5 pixels", lambda p: load_mnist(path=_npz(p, x_train=np.zeros((2, 5)))), ValueError,
+     "x_train has shape (2, 5); expected (n, 28, 28) or (n, 784) images."),
     ("npz with NaN pixels", lambda p: load_mnist(path=_npz(p, x_train=np.full((2, 784), np.nan))), ValueError,
-     "NaN"),
+     "mnist.npz:x_train contains NaN"),
+    ("npz with a label too many", lambda p: load_mnist(path=_npz(p, y_test=np.array([1, 2]))), ValueError,
+     "mnist.npz:y_test has shape (2,)"),
     *[(f"set_seed({seed!r})", lambda p, s=seed: set_seed(s), ValueError, "seed must be an integer")
       for seed in (None, -1, "abc", 2.5, True, 2 ** 32)],
     ("dense VAE seed -1", lambda p: models.dense_vae(hidden_units=8, seed=-1), ValueError, "seed"),
@@ -523,7 +548,8 @@ def test_bad_input_gets_a_clear_error(case, tmp_path, monkeypatch):
     with pytest.raises(CLEAR_ERRORS) as info:
         call(tmp_path)
     assert info.type is error, f"{info.type.__name__}: {info.value}"
-    assert words.lower() in str(info.value).lower()
+    # the words whole and as they are spelt (the argument's name, not a longer or capitalised one)
+    assert re.search(rf"(?<!\w){re.escape(words)}(?!\w)", str(info.value)), str(info.value)
 
 
 def _is_figure(result):

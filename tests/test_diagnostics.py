@@ -208,10 +208,11 @@ def test_kl_decomposition_refuses_bad_encodings(mean, log_var, samples, message)
 
 def test_digits_drawn_classifies_images_decoded_from_the_prior():
     class Brightness:
-        """A fake classifier: the digit is the image's mean pixel, in tenths."""
+        """A fake classifier: the digit is the thousandths of the image's mean pixel, so any
+        other draw of z changes the counts."""
 
         def predict(self, images):
-            return np.clip((images.mean(axis=1) * 10).astype(int), 0, 9)
+            return (images.mean(axis=1) * 10_000).astype(int) % 10
 
     model = models.dense_vae(latent_dim=2, hidden_units=8)
     counts = diagnostics.digits_drawn(model, Brightness(), n=300, seed=1)
@@ -220,6 +221,16 @@ def test_digits_drawn_classifies_images_decoded_from_the_prior():
     from vae_helpers.prediction import decode
     np.testing.assert_array_equal(counts, np.bincount(Brightness().predict(decode(model, z)),
                                                       minlength=10))
+    # the default draw is seed 0's, so a notebook's counts repeat
+    assert np.array_equal(diagnostics.digits_drawn(model, Brightness(), n=300),
+                          diagnostics.digits_drawn(model, Brightness(), n=300, seed=0))
+    assert not np.array_equal(diagnostics.digits_drawn(model, Brightness(), n=300, seed=0), counts)
+
+
+def test_the_digit_classifier_learns_the_digits(mnist_small):
+    classifier = diagnostics.digit_classifier(mnist_small.x_train, mnist_small.y_train)
+    accuracy = np.mean(classifier.predict(mnist_small.x_test.reshape(256, -1)) == mnist_small.y_test)
+    assert accuracy > 0.75, accuracy   # 512 training digits; about 90% with all of MNIST
 
 
 def test_closed_dimensions_counts_the_seeds_whose_run_ended_with_a_dimension_at_the_prior(tmp_path):
@@ -272,5 +283,14 @@ def test_closed_pair_compares_two_variants_seed_by_seed(tmp_path):
     assert pair["p_overlap"] == pytest.approx((6 * 3 + 4) / 35)
     assert pair["p_paired"] == pytest.approx(stats.binomtest(2, 3).pvalue) and pair["p_paired"] == 1.0
     assert diagnostics.closed_pair(path, "b", "a")["only_a"] == 1
-    with pytest.raises(ValueError, match="'c' has no runs"):
+    # a stricter threshold: KL 0.01 is still below 0.02, so nothing changes; below 0.005 none closes
+    assert diagnostics.closed_pair(path, "a", "b", closed_below=0.02)["both"] == 2
+    strict = diagnostics.closed_pair(path, "a", "b", closed_below=0.005)
+    assert (strict["both"], strict["only_a"], strict["only_b"], strict["p_paired"]) == (0, 0, 0, 1.0)
+    with pytest.raises(ValueError, match="b='c' has no runs"):
         diagnostics.closed_pair(path, "a", "c")
+    # the seed is what follows the last "|": a variant's name may hold one
+    runs = {"free|bits|0": {"test_loss": 1.0, "kl_per_dimension": closed},
+            "free|bits|1": {"test_loss": 2.0, "kl_per_dimension": open_}}
+    path.write_text(json.dumps(runs))
+    assert diagnostics.closed_runs(path) == {"free|bits": {0: (1.0, True), 1: (2.0, False)}}

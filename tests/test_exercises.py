@@ -28,6 +28,14 @@ def test_wrong_solutions_get_a_helpful_message(fn, words):
         assert word in str(info.value)
 
 
+def test_a_wrong_reparameterization_gets_the_exercises_hint():
+    with pytest.raises(ExerciseNotPassed) as info:   # the variance used as the standard deviation
+        exercises.check_reparameterize(lambda m, lv, e: m + np.exp(lv) * e)
+    assert "wrong for the case log_var=log 4, eps=1:\n  expected [[2.]]\n  got      [[4.]]" in str(info.value)
+    assert str(info.value).endswith("Hint: z must have the encoder's mean and variance: what scale "
+                                    "must eps be multiplied by, given the log of the variance?")
+
+
 def test_a_stub_is_reported_as_not_implemented():
     def reparameterize(mean, log_var, eps):
         raise NotImplementedError()

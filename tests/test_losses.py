@@ -60,6 +60,22 @@ def test_gaussian_nll_and_squared_error():
     # with variance 1/2 the Gaussian NLL is the squared error plus a constant
     nll = float(np.asarray(losses.gaussian_nll(x, mean, variance=0.5))[0])
     assert nll == pytest.approx(sq + 3 * 0.5 * np.log(2 * np.pi * 0.5), rel=1e-6)
+    # per pixel 0.5 log(2 pi v) + (x - mean)^2 / (2 v); the default is v = 1; "mean" averages pixels
+    per_pixel = 0.5 * np.log(2 * np.pi) + (x - mean) ** 2 / 2
+    np.testing.assert_allclose(np.asarray(losses.gaussian_nll(x, mean)), per_pixel.sum(1), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(losses.gaussian_nll(x, mean, 2.0, "mean")),
+                               (0.5 * np.log(4 * np.pi) + (x - mean) ** 2 / 4).mean(1), rtol=1e-6)
+    with pytest.raises(ValueError, match="'x': \(1, 3\), 'mean': \(1, 2\)"):
+        losses.gaussian_nll(x, mean[:, :2])
+
+
+def test_optimal_log_variance_is_the_log_of_the_mean_squared_error():
+    x, x_hat = np.array([[0.0, 1.0], [0.5, 0.5]]), np.array([[0.5, 0.5], [0.5, 1.0]])
+    assert float(losses.optimal_log_variance(x, x_hat)) == pytest.approx(np.log(0.75 / 4), rel=1e-6)
+    assert float(losses.optimal_log_variance(x_hat, x)) == pytest.approx(np.log(0.75 / 4), rel=1e-6)
+    # a perfect fit gives the floor, so the log stays finite
+    assert float(losses.optimal_log_variance(x, x)) == pytest.approx(np.log(1e-6), rel=1e-6)
+    assert float(losses.optimal_log_variance(x, x, floor=0.01)) == pytest.approx(np.log(0.01), rel=1e-6)
 
 
 def test_vae_loss_combines_terms(unit_images):

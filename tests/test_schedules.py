@@ -39,11 +39,22 @@ def test_cyclical_cycles_of_a_length_that_is_not_a_whole_number_of_epochs():
     assert s(10 / 3) == pytest.approx(0.0, abs=1e-12) and s(4) == pytest.approx(0.4)   # cycle 2
 
 
+def test_cyclical_scales_its_ramp_to_beta_max_and_ends_it_at_ratio():
+    # Fu et al. (2019)'s sigmoid ramp is the logistic over [-6, 6] of the ramp's length
+    s = Cyclical(total=20, n_cycles=2, ratio=0.25, shape="sigmoid", beta_max=2.0)  # ramp over 2.5
+    for t, x in ((0.0, 0.0), (1.0, 0.4), (2.0, 0.8), (11.25, 0.5)):
+        assert s(t) == pytest.approx(2.0 / (1.0 + math.exp(-(12.0 * x - 6.0))), rel=1e-12), t
+    assert s(2.5) == s(9.9) == s(12.5) == 2.0
+    linear = Cyclical(total=20, n_cycles=2, ratio=0.25, beta_max=2.0)
+    assert [linear(t) for t in (0.5, 2.0, 10.5)] == pytest.approx([0.4, 1.6, 0.4])
+
+
 def test_sigmoid_follows_bowman_et_al():
     s = Sigmoid(midpoint=10, steepness=0.5, beta_max=1.0)
     assert s(10) == 0.5
     assert s(14) == pytest.approx(1 / (1 + math.exp(-2)))
     assert s(0) < 0.01 and s(30) > 0.99
+    assert Sigmoid(midpoint=10, steepness=0.5, beta_max=3.0)(14) == pytest.approx(3 / (1 + math.exp(-2)))
 
 
 def test_values():

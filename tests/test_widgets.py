@@ -115,3 +115,51 @@ def test_sweep_browser_axes_follow_each_models_codes(interactive, monkeypatch):
     for ax, reach in zip(axes, reaches):
         assert reach <= min(ax.get_xlim()[1], ax.get_ylim()[1])   # no point off the plot
     plt.close("all")
+
+
+def _kept_figure(monkeypatch):
+    """Keep the explorers' figures open and return a function giving the newest one."""
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(plt, "close", lambda *args: None)
+    return lambda: plt.figure(plt.get_fignums()[-1])
+
+
+def test_schedule_explorer_draws_the_schedules_its_controls_set(interactive, monkeypatch):
+    from vae_helpers.schedules import Cyclical, LinearWarmup
+
+    newest = _kept_figure(monkeypatch)
+    box = widgets.schedule_explorer(epochs=30)
+    start, duration, cycles = box.children[0].children
+    ratio, shape, beta_max = box.children[1].children
+    figure = newest()
+    # the starting values: a warm-up from 1/6 of training lasting 1/3 of it; sliders span training
+    assert (start.value, duration.value, cycles.value, ratio.value, beta_max.value) == (5, 10, 4, 0.5, 1.0)
+    assert (start.min, start.max, duration.min, duration.max) == (0, 29, 1, 30)
+    assert beta_max.min == pytest.approx(0.1) and beta_max.max == 10.0 and beta_max.step == pytest.approx(0.1)
+    for values in [dict(), dict(start=3, duration=7, n_cycles=3, ratio=0.25, shape="cosine", beta_max=2.0)]:
+        controls = dict(start=start, duration=duration, n_cycles=cycles, ratio=ratio, shape=shape,
+                        beta_max=beta_max)
+        for name, value in values.items():
+            controls[name].value = value
+        now = {name: control.value for name, control in controls.items()}
+        warmup, cyclical = figure.axes[0].lines
+        np.testing.assert_allclose(warmup.get_ydata(),
+                                   LinearWarmup(now["start"], now["duration"], now["beta_max"]).values(30))
+        np.testing.assert_allclose(cyclical.get_ydata(), Cyclical(
+            30, now["n_cycles"], now["ratio"], now["shape"], now["beta_max"]).values(30))
+    assert widgets.schedule_explorer(epochs=30, start=2, duration=4).children[0].children[1].value == 4
+
+
+def test_kl_explorer_draws_q_at_its_sliders(interactive, monkeypatch):
+    newest = _kept_figure(monkeypatch)
+    box = widgets.kl_explorer(mean=0.5, std=1.5)
+    (mean, std), _ = box.children[0].children, box.children[1]
+    figure = newest()
+    assert (mean.value, mean.min, mean.max, std.value, std.min, std.max) == (0.5, -3.0, 3.0, 1.5, 0.2, 3.0)
+    assert (mean.description, std.description) == ("mean", "std")
+    mean.value, std.value = -1.0, 0.5
+    _, q = figure.axes[0].lines
+    z = q.get_xdata()
+    np.testing.assert_allclose(q.get_ydata(), np.exp(-0.5 * ((z + 1.0) / 0.5) ** 2) / (0.5 * np.sqrt(2 * np.pi)))
+    assert figure.axes[0].get_ylim() == (0, 2.1)   # one scale whatever the sliders say

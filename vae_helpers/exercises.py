@@ -35,7 +35,7 @@ class ExerciseNotPassed(AssertionError):
         return [f"Exercise not passed yet: {self}"]
 
 
-def _blocked(*args, **kwargs):
+def _blocked(*args, **kwargs):  # pragma: no mutate block (its code is swapped in: no wrapper)
     """Stands in for a package function while answers are graded: it runs with that
     function's globals, so it reaches only builtins, its module's ``__name__`` and its
     own (renamed) code object."""
