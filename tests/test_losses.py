@@ -137,3 +137,11 @@ def test_a_learned_variance_enters_the_reconstruction_term():
                           + 784 / 2 * np.log(2 * np.pi * variance), rtol=1e-10)
     with pytest.raises(ValueError, match="gaussian"):
         losses.vae_loss(x, x_hat, mean, log_var, log_variance=0.0)
+
+
+def test_gaussian_log_density_is_the_normal_log_pdf():
+    from scipy import stats
+
+    z, mean, log_var = np.array([0.3, -2.0]), np.array([0.0, 1.0]), np.array([0.0, np.log(4.0)])
+    np.testing.assert_allclose(losses.gaussian_log_density(z, mean, log_var),
+                               stats.norm.logpdf(z, mean, np.exp(0.5 * log_var)), rtol=1e-12)

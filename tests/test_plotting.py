@@ -197,6 +197,7 @@ def test_sweep_panels_show_each_coefficients_own_model():
         z = np.random.default_rng(3).standard_normal((4, 2))   # the same draws in every panel
         digits = prediction.decode(model, z).reshape(2, 2, 28, 28).transpose(0, 2, 1, 3)
         np.testing.assert_allclose(ax.images[0].get_array(), digits.reshape(56, 56), rtol=1e-6)
+        assert ax.images[0].get_clim() == (0, 1)   # one grey scale: a faint digit stays faint
         assert ax.get_title() == f"c = {c:g}"
     assert len(scatters.axes) == 3   # two panels and one digit colour bar
     matplotlib.pyplot.close("all")
@@ -222,6 +223,7 @@ def test_radius_figure_draws_the_distances_beside_the_chi_density():
     chi = ax.lines[0]
     r = chi.get_xdata()
     np.testing.assert_allclose(chi.get_ydata(), r * np.exp(-r ** 2 / 2))
+    assert ax.get_legend_handles_labels()[1][-1] == f"P(r < 1.5) = {1 - np.exp(-1.5 ** 2 / 2):.3f}"
     shaded = ax.collections[0].get_paths()[0].vertices
     assert shaded[:, 0].max() <= 1.5 + 4.5 / 299 and shaded[:, 0].max() > 1.5 - 4.5 / 299
     matplotlib.pyplot.close("all")

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from vae_helpers import models
-from vae_helpers.schedules import Constant, Cyclical, KLScheduler, LinearWarmup, Sigmoid
+from vae_helpers.schedules import (Constant, Cyclical, FreeBits, KLScheduler, LinearWarmup, Sigmoid,
+                                   free_bits_of)
 
 
 def test_constant():
@@ -49,6 +50,11 @@ def test_cyclical_scales_its_ramp_to_beta_max_and_ends_it_at_ratio():
     assert [linear(t) for t in (0.5, 2.0, 10.5)] == pytest.approx([0.4, 1.6, 0.4])
 
 
+def test_the_defaults_are_four_cycles_and_a_slope_of_one_half():
+    assert Cyclical(total=40)(10) == 0.0 and Cyclical(total=40)(12.5) == 0.5   # period 10, ramp 5
+    assert Sigmoid()(14) == pytest.approx(1 / (1 + math.exp(-2)))                # midpoint 10, k 0.5
+
+
 def test_sigmoid_follows_bowman_et_al():
     s = Sigmoid(midpoint=10, steepness=0.5, beta_max=1.0)
     assert s(10) == 0.5
@@ -71,3 +77,18 @@ def test_callback_sets_beta_and_logs_it(per, mnist_small):
                         callbacks=[KLScheduler(LinearWarmup(start=0, duration=8), per=per)])
     expected = [0.0, 1 / 8, 2 / 8] if per == "epoch" else [3 / 8, 7 / 8, 1.0]
     np.testing.assert_allclose(history.history["beta"], expected)
+
+
+def test_free_bits_carries_its_floor_and_follows_its_schedule():
+    default = FreeBits()
+    assert free_bits_of(default) == 0.25 and [default(t) for t in (0, 50)] == [1.0, 1.0]
+    warm = FreeBits(floor=0.5, schedule=LinearWarmup(start=0, duration=4))
+    assert free_bits_of(warm) == 0.5 and [warm(t) for t in (0, 2, 4)] == [0.0, 0.5, 1.0]
+    assert free_bits_of(LinearWarmup()) == 0.0          # a plain schedule has no floor
+    assert repr(warm) == "FreeBits(floor=0.5, schedule=linear warm-up(start=0, duration=4))"
+    with pytest.raises(ValueError, match="floor must be a finite number > 0"):
+        FreeBits(floor=0)
+    with pytest.raises(TypeError, match=r"schedule must be .*Constant\(1\.0\)"):
+        FreeBits(schedule=0.5)
+    with pytest.raises(TypeError, match="schedule"):
+        FreeBits(schedule=lambda: 1.0)                 # a schedule takes t

@@ -51,6 +51,9 @@ def test_latent_explorer_draws_the_decoder_output_at_the_sliders_point(interacti
     box = widgets.latent_explorer(model, X, LABELS)
     (z0, z1), _ = box.children[0].children, box.children[1]
     figure = plt.figure(plt.get_fignums()[-1])
+    # the scatter spans the sliders' range: at least [-3, 3], wider to hold every encoder mean
+    extent = max(3.0, float(np.ceil(np.abs(widgets.encode(model, X)[0]).max())))
+    assert figure.axes[0].get_xlim() == (-extent, extent) and z0.min == -extent and z0.max == extent
     for point in [(2.0, -1.5), (-0.5, 1.0)]:
         z0.value, z1.value = point
         shown = figure.axes[1].images[0].get_array()
@@ -82,9 +85,37 @@ def test_schedule_explorer_redraws_when_a_parameter_moves(interactive):
     lambda: widgets.schedule_explorer(epochs=30),
     lambda: widgets.kl_explorer(),
 ])
-def test_without_a_kernel_a_static_figure_and_a_note(make, capsys):
+def test_without_a_kernel_a_static_figure_and_a_note(make, capsys, monkeypatch):
+    import IPython.display
+    import matplotlib.figure
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
     assert make() is None                      # pytest has no Jupyter kernel
-    assert "widgets are not available here" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith("Interactive widgets are not available here (they "
+                                              "need ipywidgets in a running Jupyter kernel)")
+    assert len(shown) == 1 and isinstance(shown[0], (matplotlib.figure.Figure, IPython.display.Image))
+
+
+def test_widgets_are_shown_only_in_a_kernel(monkeypatch):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)                      # plain Python
+    assert widgets._widgets() is None
+    monkeypatch.setattr(IPython, "get_ipython", lambda: type("Terminal", (), {})())  # IPython shell
+    assert widgets._widgets() is None
+    monkeypatch.setattr(IPython, "get_ipython", lambda: type("Kernel", (), {"kernel": 1})())
+    assert widgets._widgets() is ipywidgets
+
+
+def test_explorers_controls_move_in_fine_steps_and_send_png(interactive):
+    (mean, std), image = widgets.kl_explorer().children[0].children, widgets.kl_explorer().children[1]
+    assert mean.step == std.step == pytest.approx(0.05) and image.format == "png"
+    box = widgets.schedule_explorer(epochs=30)
+    cycles, ratio = box.children[0].children[2], box.children[1].children[0]
+    assert (cycles.min, cycles.max, ratio.min, ratio.max) == (1, 10, pytest.approx(0.05), 1.0)
+    assert ratio.step == pytest.approx(0.05) and box.children[2].format == "png"
+    assert widgets.sweep_browser(_models(), X, LABELS).children[1].format == "png"
 
 
 def test_latent_explorer_needs_two_dimensions():
