@@ -208,6 +208,8 @@ BATTERY = [
     ("warm-up zero duration", lambda p: schedules.LinearWarmup(duration=0), ValueError, "duration"),
     ("warm-up NaN beta_max", lambda p: schedules.LinearWarmup(beta_max=float("nan")), ValueError, "beta"),
     ("cyclical zero total", lambda p: schedules.Cyclical(total=0), ValueError, "total"),
+    ("digit grid of zero-inch images", lambda p: plotting.plot_digit_grid(np.zeros((2, 784)), size=0), ValueError,
+     "size must be a finite number > 0"),
     ("sigmoid of zero steepness", lambda p: schedules.Sigmoid(steepness=0), ValueError, "steepness must be"),
     ("cyclical zero cycles", lambda p: schedules.Cyclical(total=10, n_cycles=0), ValueError, "n_cycles"),
     ("cyclical ratio 1.5", lambda p: schedules.Cyclical(total=10, ratio=1.5), ValueError, "ratio"),

@@ -249,3 +249,13 @@ def test_digit_grid_draws_every_image_on_one_grey_scale():
         np.testing.assert_allclose(image.get_array(), pixels.reshape(28, 28))
         assert image.get_clim() == (0, 1) and image.get_cmap().name == "Greys_r"
     matplotlib.pyplot.close("all")
+
+
+def test_history_draws_training_and_validation_per_epoch():
+    history = {"loss": [3.0, 2.0, 1.5], "val_loss": [3.5, 2.5, 2.0]}
+    ax = plotting.plot_history(history, terms=("loss",)).axes[0]
+    train, validation = ax.lines
+    for line, values in ((train, history["loss"]), (validation, history["val_loss"])):
+        np.testing.assert_allclose(line.get_xdata(), [1, 2, 3])   # epochs counted from 1
+        np.testing.assert_allclose(line.get_ydata(), values)
+    matplotlib.pyplot.close("all")

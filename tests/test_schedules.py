@@ -50,6 +50,10 @@ def test_cyclical_scales_its_ramp_to_beta_max_and_ends_it_at_ratio():
     assert [linear(t) for t in (0.5, 2.0, 10.5)] == pytest.approx([0.4, 1.6, 0.4])
 
 
+def test_the_default_warm_up_starts_at_epoch_10_and_lasts_10():
+    assert [LinearWarmup()(t) for t in (10, 15, 20)] == [0.0, 0.5, 1.0]
+
+
 def test_the_defaults_are_four_cycles_and_a_slope_of_one_half():
     assert Cyclical(total=40)(10) == 0.0 and Cyclical(total=40)(12.5) == 0.5   # period 10, ramp 5
     assert Sigmoid()(14) == pytest.approx(1 / (1 + math.exp(-2)))                # midpoint 10, k 0.5
