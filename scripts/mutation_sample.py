@@ -3,11 +3,12 @@
     .venv/bin/python scripts/mutation_sample.py [--per-module 60] [--seed 0] [--all] [--again]
 
 Every mutant of the package would take hours on 2 cores (TensorFlow's tracing is paid again in
-each mutant's fork), so the default is a sample: ``--per-module`` mutants drawn at random from
-each module (the same draw for the same seed), of which only those not judged yet are run; the
-results stay in mutants/, so another seed adds to them. ``--all`` runs every mutant not yet
-judged; ``--again`` runs the sample's survivors again too (after tests were added). The score of
-a sample estimates the module's score with the standard error scripts/mutation_score.py prints.
+each mutant's fork), so the default is a sample: ``--per-module`` mutants of each module, drawn
+by a hash of the seed and the name (the same draw for the same seed), of which only those not
+judged yet are run; the results stay in mutants/, so another seed adds to them. ``--all`` runs
+every mutant not yet judged; ``--again`` runs the sample's survivors again too (after tests were
+added). The score of a sample estimates the module's score with the standard error
+scripts/mutation_score.py prints.
 """
 
 import argparse
@@ -16,9 +17,7 @@ import hashlib
 import subprocess
 import sys
 
-from mutation_score import ROOT, READ_BY_STUDENTS, results
-
-MUTMUT = str(ROOT / ".venv" / "bin" / "mutmut")
+from mutation_score import MUTMUT, READ_BY_STUDENTS, ROOT, results
 
 
 def generate():

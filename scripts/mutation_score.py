@@ -27,7 +27,7 @@ EQUIVALENTS = ROOT / "scripts" / "mutation_equivalents.txt"
 # the modules that compute something a student reads (issue 34)
 READ_BY_STUDENTS = ("losses", "schedules", "diagnostics", "experiments", "exercises", "data",
                     "plotting", "widgets")
-KILLED = {"killed"}
+MUTMUT = str(ROOT / ".venv" / "bin" / "mutmut")
 
 
 def equivalents():
@@ -43,7 +43,7 @@ def equivalents():
 
 def results():
     """``{mutant name: status}`` as ``mutmut results --all true`` prints them."""
-    out = subprocess.run([str(ROOT / ".venv" / "bin" / "mutmut"), "results", "--all", "true"],
+    out = subprocess.run([MUTMUT, "results", "--all", "true"],
                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
     status = {}
     for line in out.splitlines():
@@ -78,7 +78,7 @@ def main():
         if name in explained:
             kind = "presentation" if explained[name].startswith("presentation:") else "equivalent"
             by_module[module][kind] += 1
-        elif state in KILLED:
+        elif state == "killed":
             by_module[module]["killed"] += 1
         elif state in ("survived", "no tests", "timeout"):
             by_module[module][state] += 1

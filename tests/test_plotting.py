@@ -1,5 +1,6 @@
 import matplotlib
 import numpy as np
+from scipy import stats
 
 from vae_helpers import plotting
 
@@ -234,9 +235,9 @@ def test_gaussian_figure_draws_both_densities_over_z():
     prior, q = ax.lines
     z = prior.get_xdata()
     assert z.min() == -5 and z.max() == 5
-    np.testing.assert_allclose(prior.get_ydata(), np.exp(-z ** 2 / 2) / np.sqrt(2 * np.pi))
+    np.testing.assert_allclose(prior.get_ydata(), stats.norm.pdf(z))
     np.testing.assert_allclose(q.get_xdata(), z)
-    np.testing.assert_allclose(q.get_ydata(), np.exp(-0.5 * ((z - 1.0) / 0.5) ** 2) / (0.5 * np.sqrt(2 * np.pi)))
+    np.testing.assert_allclose(q.get_ydata(), stats.norm.pdf(z, 1.0, 0.5))
     matplotlib.pyplot.close("all")
 
 

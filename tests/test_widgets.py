@@ -2,6 +2,7 @@ import ipywidgets
 import keras
 import numpy as np
 import pytest
+from scipy import stats
 
 from vae_helpers import models, widgets
 
@@ -26,6 +27,14 @@ def _png(image):
     return data
 
 
+def _kept_figure(monkeypatch):
+    """Keep the explorers' figures open and return a function giving the newest one."""
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(plt, "close", lambda *args: None)
+    return lambda: plt.figure(plt.get_fignums()[-1])
+
+
 def test_sweep_browser_swaps_the_figure_with_the_slider(interactive):
     slider, image = widgets.sweep_browser(_models(), X, LABELS).children
     first = _png(image)
@@ -42,15 +51,13 @@ def test_latent_explorer_redraws_when_z_moves(interactive):
 
 
 def test_latent_explorer_draws_the_decoder_output_at_the_sliders_point(interactive, monkeypatch):
-    import matplotlib.pyplot as plt
-
     from vae_helpers.prediction import decode
 
-    monkeypatch.setattr(plt, "close", lambda *args: None)   # keep the explorer's figure reachable
+    newest = _kept_figure(monkeypatch)
     model = models.dense_vae(hidden_units=8)
     box = widgets.latent_explorer(model, X, LABELS)
     (z0, z1), _ = box.children[0].children, box.children[1]
-    figure = plt.figure(plt.get_fignums()[-1])
+    figure = newest()
     # the scatter spans the sliders' range: at least [-3, 3], wider to hold every encoder mean
     extent = max(3.0, float(np.ceil(np.abs(widgets.encode(model, X)[0]).max())))
     assert figure.axes[0].get_xlim() == (-extent, extent) and z0.min == -extent and z0.max == extent
@@ -109,7 +116,8 @@ def test_widgets_are_shown_only_in_a_kernel(monkeypatch):
 
 
 def test_explorers_controls_move_in_fine_steps_and_send_png(interactive):
-    (mean, std), image = widgets.kl_explorer().children[0].children, widgets.kl_explorer().children[1]
+    box = widgets.kl_explorer()
+    (mean, std), image = box.children[0].children, box.children[1]
     assert mean.step == std.step == pytest.approx(0.05) and image.format == "png"
     box = widgets.schedule_explorer(epochs=30)
     cycles, ratio = box.children[0].children[2], box.children[1].children[0]
@@ -148,14 +156,6 @@ def test_sweep_browser_axes_follow_each_models_codes(interactive, monkeypatch):
     plt.close("all")
 
 
-def _kept_figure(monkeypatch):
-    """Keep the explorers' figures open and return a function giving the newest one."""
-    import matplotlib.pyplot as plt
-
-    monkeypatch.setattr(plt, "close", lambda *args: None)
-    return lambda: plt.figure(plt.get_fignums()[-1])
-
-
 def test_schedule_explorer_draws_the_schedules_its_controls_set(interactive, monkeypatch):
     from vae_helpers.schedules import Cyclical, LinearWarmup
 
@@ -192,5 +192,5 @@ def test_kl_explorer_draws_q_at_its_sliders(interactive, monkeypatch):
     mean.value, std.value = -1.0, 0.5
     _, q = figure.axes[0].lines
     z = q.get_xdata()
-    np.testing.assert_allclose(q.get_ydata(), np.exp(-0.5 * ((z + 1.0) / 0.5) ** 2) / (0.5 * np.sqrt(2 * np.pi)))
+    np.testing.assert_allclose(q.get_ydata(), stats.norm.pdf(z, -1.0, 0.5))
     assert figure.axes[0].get_ylim() == (0, 2.1)   # one scale whatever the sliders say
