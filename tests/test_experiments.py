@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 
 import keras
 import numpy as np
@@ -9,13 +10,29 @@ from vae_helpers import experiments, prediction
 from vae_helpers.data import MNIST
 from vae_helpers.schedules import Constant, FreeBits, LinearWarmup
 
-TINY = dict(epochs=1, batch_size=64, hidden_units=16, progress=False)
+# xla=False: an XLA compile costs seconds for a one-epoch run (the XLA path has its own test)
+TINY = dict(epochs=1, batch_size=64, hidden_units=16, progress=False, xla=False)
 
 
 @pytest.fixture(scope="module")
 def tiny(mnist_small):
     return MNIST(mnist_small.x_train[:256], mnist_small.y_train[:256], mnist_small.x_test[:64],
                  mnist_small.y_test[:64], "test-slice")
+
+
+@pytest.fixture(scope="module")
+def finished_sweep(tiny, tmp_path_factory):
+    """A folder holding one finished run, c=1 (a test copies it: one training for them all)."""
+    folder = tmp_path_factory.mktemp("finished") / "runs"
+    experiments.kl_sweep(tiny, folder, coefficients=[1], **TINY)
+    return folder
+
+
+@pytest.fixture
+def one_run(finished_sweep, tmp_path):
+    """This test's own copy of the folder of ``finished_sweep``."""
+    shutil.copytree(finished_sweep, tmp_path, dirs_exist_ok=True)
+    return tmp_path
 
 
 class Interrupt(Exception):
@@ -131,13 +148,12 @@ def test_interrupted_fused_sweep_resumes_from_its_last_epoch(tiny, tmp_path, mon
             np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
 
 
-def test_corrupt_result_is_reported_and_retrained(tiny, tmp_path):
-    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
-    (tmp_path / "c=1" / "result.json").write_text('{"name": "c=1", "hist')   # killed mid-write
+def test_corrupt_result_is_reported_and_retrained(tiny, one_run):
+    (one_run / "c=1" / "result.json").write_text('{"name": "c=1", "hist')   # killed mid-write
     with pytest.warns(UserWarning, match="corrupt or incomplete"):
-        table = experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+        table = experiments.kl_sweep(tiny, one_run, coefficients=[1], **TINY)
     assert np.isfinite(table["test_total"][0])
-    assert json.loads((tmp_path / "c=1" / "result.json").read_text())["name"] == "c=1"
+    assert json.loads((one_run / "c=1" / "result.json").read_text())["name"] == "c=1"
 
 
 def _cut_in_half(path):
@@ -173,54 +189,49 @@ def test_damaged_weights_beside_an_intact_result_are_retrained_and_nothing_else(
 
 @pytest.mark.parametrize("content", ['{"architecture": "dense", "epo', "[1, 2]", ""],
                          ids=["cut short", "a list", "empty"])
-def test_an_unreadable_settings_file_gets_a_clear_error(tiny, tmp_path, content):
-    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
-    (tmp_path / "settings.json").write_text(content)
-    for call in (lambda: experiments.load_run_model(tmp_path, "c=1"),
-                 lambda: experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)):
+def test_an_unreadable_settings_file_gets_a_clear_error(tiny, one_run, content):
+    (one_run / "settings.json").write_text(content)
+    for call in (lambda: experiments.load_run_model(one_run, "c=1"),
+                 lambda: experiments.kl_sweep(tiny, one_run, coefficients=[1], **TINY)):
         with pytest.raises(ValueError, match="not a readable settings file.*delete the folder"):
             call()
 
 
-def test_results_of_other_training_code_are_trained_again_with_a_warning(tiny, tmp_path,
+def test_results_of_other_training_code_are_trained_again_with_a_warning(tiny, one_run,
                                                                          monkeypatch):
-    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
-    before = os.stat(tmp_path / "c=1" / "result.json").st_ino
+    before = os.stat(one_run / "c=1" / "result.json").st_ino
     monkeypatch.setattr(experiments, "_code_fingerprint", lambda: "other code")
     with pytest.warns(UserWarning, match="another version of vae_helpers' training code"):
-        experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
-    assert os.stat(tmp_path / "c=1" / "result.json").st_ino != before   # trained again
-    assert json.loads((tmp_path / "settings.json").read_text())["code"] == "other code"
+        experiments.kl_sweep(tiny, one_run, coefficients=[1], **TINY)
+    assert os.stat(one_run / "c=1" / "result.json").st_ino != before   # trained again
+    assert json.loads((one_run / "settings.json").read_text())["code"] == "other code"
 
 
-def test_results_of_code_without_a_newer_setting_are_trained_again(tiny, tmp_path):
+def test_results_of_code_without_a_newer_setting_are_trained_again(tiny, one_run):
     # a folder from a version that had no "precision" setting, reopened after an update
-    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
-    saved = json.loads((tmp_path / "settings.json").read_text())
+    saved = json.loads((one_run / "settings.json").read_text())
     del saved["precision"]
-    (tmp_path / "settings.json").write_text(json.dumps({**saved, "code": "older code"}))
+    (one_run / "settings.json").write_text(json.dumps({**saved, "code": "older code"}))
     with pytest.warns(UserWarning, match="another version of vae_helpers' training code"):
-        experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
-    assert json.loads((tmp_path / "settings.json").read_text())["precision"] == "float32"
+        experiments.kl_sweep(tiny, one_run, coefficients=[1], **TINY)
+    assert json.loads((one_run / "settings.json").read_text())["precision"] == "float32"
     # a setting both versions know, changed, is still refused
-    (tmp_path / "settings.json").write_text(json.dumps({**saved, "code": "older code",
+    (one_run / "settings.json").write_text(json.dumps({**saved, "code": "older code",
                                                         "epochs": 7}))
     with pytest.raises(ValueError, match="different: code, epochs, precision"):
-        experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+        experiments.kl_sweep(tiny, one_run, coefficients=[1], **TINY)
 
 
-def test_other_settings_in_the_same_folder_are_refused(tiny, tmp_path):
-    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+def test_other_settings_in_the_same_folder_are_refused(tiny, one_run):
     with pytest.raises(ValueError, match="other settings"):
-        experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **{**TINY, "epochs": 2})
+        experiments.kl_sweep(tiny, one_run, coefficients=[1], **{**TINY, "epochs": 2})
 
 
-def test_other_data_of_the_same_size_and_source_is_refused(tiny, tmp_path):
-    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
+def test_other_data_of_the_same_size_and_source_is_refused(tiny, one_run):
     binarized = MNIST((tiny.x_train > 0.5).astype("float32"), tiny.y_train, tiny.x_test,
                       tiny.y_test, tiny.source)
     with pytest.raises(ValueError, match="different: data_fingerprint"):
-        experiments.kl_sweep(binarized, tmp_path, coefficients=[1], **TINY)
+        experiments.kl_sweep(binarized, one_run, coefficients=[1], **TINY)
 
 
 @pytest.mark.parametrize("bad, match", [
@@ -247,15 +258,14 @@ def test_run_names_that_collide_with_the_folders_own_files_are_refused(tiny, tmp
     assert not any(tmp_path.iterdir())
 
 
-def test_a_folder_in_use_by_another_process_is_refused(tiny, tmp_path):
+def test_a_folder_in_use_by_another_process_is_refused(tiny, one_run):
     import fcntl
 
-    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
-    with open(tmp_path / ".lock", "w") as lock:   # as another process training into it holds it
+    with open(one_run / ".lock", "w") as lock:   # as another process training into it holds it
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(RuntimeError, match="in use by another process"):
-            experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
-    assert len(experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)) == 1  # released
+            experiments.kl_sweep(tiny, one_run, coefficients=[1], **TINY)
+    assert len(experiments.kl_sweep(tiny, one_run, coefficients=[1], **TINY)) == 1  # released
 
 
 def test_a_run_stored_with_another_schedule_is_refused_not_reused(tiny, tmp_path):
@@ -284,12 +294,11 @@ def test_free_bits_runs_train_with_their_floor_and_are_not_reused_with_another(t
                                          **TINY)
 
 
-def test_load_run_model(tiny, tmp_path):
-    experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **TINY)
-    model = experiments.load_run_model(tmp_path, "c=1")
+def test_load_run_model(tiny, one_run):
+    model = experiments.load_run_model(one_run, "c=1")
     assert prediction.encode(model, tiny.x_test[:3])[0].shape == (3, 2)
     with pytest.raises(FileNotFoundError, match="no finished run"):
-        experiments.load_run_model(tmp_path, "c=7")
+        experiments.load_run_model(one_run, "c=7")
 
 
 def test_annealing_comparison_logs_beta(tiny, tmp_path):
@@ -300,3 +309,24 @@ def test_annealing_comparison_logs_beta(tiny, tmp_path):
     assert results["warm-up"]["history"]["beta"] == [0.0, 0.0, 1.0]
     assert results["constant"]["history"]["beta"] == [1.0, 1.0, 1.0]
     assert len(results["constant"]["kl_per_dimension"]) == 4
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_experiments_compile_with_xla_unless_told_not_to(tiny, tmp_path, monkeypatch, fused):
+    asked = []
+
+    def spy(model, xla=True):   # records the choice and stops before any training
+        asked.append(xla)
+        raise Interrupt("compiled")
+
+    monkeypatch.setattr(experiments.training, "compile_settings", spy)
+    settings = {**TINY, "fused": fused}
+    del settings["xla"]
+    for i, xla in enumerate([{}, {"xla": False}, {"xla": True}]):
+        with pytest.raises(Interrupt):
+            experiments.kl_sweep(tiny, tmp_path / f"sweep {i}", coefficients=[0, 1], **settings,
+                                 **xla)
+        with pytest.raises(Interrupt):
+            experiments.annealing_comparison(tiny, {"constant": Constant()},
+                                             tmp_path / f"annealing {i}", **settings, **xla)
+    assert asked == [True, True, False, False, True, True]

@@ -39,3 +39,18 @@ def test_the_score_of_a_sample_carries_the_error_of_drawing_without_replacement(
     assert score == 0.9
     assert se == pytest.approx(math.sqrt(0.9 * 0.1 / 50 * 150 / 199))
     assert all(math.isnan(v) for v in mutation_score.score_and_se(collections.Counter()))
+
+
+def test_mutmut_runs_exactly_the_tests_a_mutated_module_is_judged_by():
+    import tomllib
+
+    import conftest
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    mutated = [Path(p).stem for p in config["tool"]["mutmut"]["only_mutate"]]
+    own = {"test_bad_inputs.py"}
+    for module in mutated:
+        own |= set(conftest.OWN_TESTS.get(module, (f"test_{module}.py",)))
+    selection = config["tool"]["mutmut"]["pytest_add_cli_args_test_selection"]
+    assert sorted(Path(p).name for p in selection) == sorted(own)
+    assert all((Path(__file__).parent / name).exists() for name in own)

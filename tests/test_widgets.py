@@ -164,6 +164,8 @@ def test_schedule_explorer_draws_the_schedules_its_controls_set(interactive, mon
     start, duration, cycles = box.children[0].children
     ratio, shape, beta_max = box.children[1].children
     figure = newest()
+    assert [c.description for c in (start, duration, cycles, ratio, shape, beta_max)] == [
+        "start", "duration", "cycles", "ratio", "shape", "beta max"]
     # the starting values: a warm-up from 1/6 of training lasting 1/3 of it; sliders span training
     assert (start.value, duration.value, cycles.value, ratio.value, beta_max.value) == (5, 10, 4, 0.5, 1.0)
     assert (start.min, start.max, duration.min, duration.max) == (0, 29, 1, 30)
