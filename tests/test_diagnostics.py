@@ -53,6 +53,7 @@ def test_active_units_are_the_variances_of_the_encoder_means():
     # independent: Var(a . x) = a^T Cov(x) a for the moving dimension, 0 for the other
     np.testing.assert_allclose(variances, [a @ np.cov(x.T, ddof=0) @ a, 0.0], rtol=1e-4, atol=1e-9)
     assert count == 1 and diagnostics.active_units(model, x, threshold=variances[0] * 2)[0] == 0
+    assert diagnostics.active_units(model, x, threshold=variances[0])[0] == 0   # strictly above
 
 
 def test_a_sample_of_the_aggregate_posterior_has_the_posterior_mean_and_variance():

@@ -47,11 +47,12 @@ def test_training_sees_the_training_images_less_a_validation_split_and_never_the
 
     def spy(x, batch_size, shuffle, **kwargs):
         given.append((np.array(x), shuffle))
+        assert kwargs["seed"] == 3   # the sweep's seed orders the batches
         return real(x, batch_size, shuffle, **kwargs)
 
     monkeypatch.setattr(experiments.training, "array_dataset", spy)
     experiments.kl_sweep(tiny, tmp_path, coefficients=[0, 1], fused=fused, validation_split=0.25,
-                         **TINY)
+                         **{**TINY, "seed": 3})
     fitted = [x for x, shuffle in given if shuffle]
     evaluated = [x for x, shuffle in given if not shuffle]
     assert fitted and all(np.array_equal(x, tiny.x_train[:192]) for x in fitted)
@@ -181,7 +182,8 @@ def test_damaged_weights_beside_an_intact_result_are_retrained_and_nothing_else(
     assert json.loads((tmp_path / name / "result.json").read_text())["name"] == name  # intact
     with pytest.warns(UserWarning, match="cut short or corrupt") as warned:
         experiment(tiny, tmp_path)
-    assert [str(w.message) for w in warned if name in str(w.message)] and not [
+    assert [str(w.message) for w in warned
+            if repr(str(tmp_path / name / "model.weights.h5")) in str(w.message)] and not [
         w for w in warned if intact in str(w.message)]
     experiments.load_run_model(tmp_path, name)   # loads again: trained anew
     assert {f: os.stat(tmp_path / intact / f).st_ino for f in before} == before
@@ -223,7 +225,8 @@ def test_results_of_code_without_a_newer_setting_are_trained_again(tiny, one_run
 
 
 def test_other_settings_in_the_same_folder_are_refused(tiny, one_run):
-    with pytest.raises(ValueError, match="other settings"):
+    with pytest.raises(ValueError, match=r"other settings \(different: epochs\); use another "
+                                         "results_dir or delete that folder.$"):
         experiments.kl_sweep(tiny, one_run, coefficients=[1], **{**TINY, "epochs": 2})
 
 
@@ -289,13 +292,15 @@ def test_free_bits_runs_train_with_their_floor_and_are_not_reused_with_another(t
     # same initial weights, same beta, same noise: only the floor differs, and it changes
     # the training (a 2-nat floor on each of 2 dimensions lies above this model's KL)
     assert results["free bits"]["history"]["loss"] != results["plain"]["history"]["loss"]
-    with pytest.raises(ValueError, match="'free bits'.*another schedule"):
+    with pytest.raises(ValueError, match="'free bits'.*another schedule.*free bits 2 against 0.5"
+                                         r"\); use another results_dir or delete that run's folder.$"):
         experiments.annealing_comparison(tiny, {"free bits": FreeBits(0.5)}, tmp_path, fused=fused,
                                          **TINY)
 
 
 def test_load_run_model(tiny, one_run):
     model = experiments.load_run_model(one_run, "c=1")
+    assert model.encoder.count_params() == 784 * 16 + 16 + 2 * (16 * 2 + 2)   # hidden_units=16
     assert prediction.encode(model, tiny.x_test[:3])[0].shape == (3, 2)
     with pytest.raises(FileNotFoundError, match="no finished run"):
         experiments.load_run_model(one_run, "c=7")
@@ -330,3 +335,43 @@ def test_experiments_compile_with_xla_unless_told_not_to(tiny, tmp_path, monkeyp
             experiments.annealing_comparison(tiny, {"constant": Constant()},
                                              tmp_path / f"annealing {i}", **settings, **xla)
     assert asked == [True, True, False, False, True, True]
+
+
+@pytest.mark.parametrize("fused, label", [(False, "c=0.5"), (True, "2 runs fused")])
+def test_the_progress_bar_names_the_run_it_trains(tiny, tmp_path, monkeypatch, fused, label):
+    shown = []
+
+    class Bar(experiments.training.EpochLog):   # records its settings, stops before training
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            shown.append((self.every, self.description))
+            raise Interrupt("bar built")
+
+    monkeypatch.setattr(experiments.training, "EpochLog", Bar)
+    with pytest.raises(Interrupt):
+        experiments.kl_sweep(tiny, tmp_path, coefficients=[0.5, 1],
+                             fused=fused, **{**TINY, "progress": True})
+    assert shown == [(None, label)]   # a bar per training, no lines of loss terms
+
+
+def test_a_results_dir_in_a_new_folder_is_made(tiny, tmp_path, monkeypatch):
+    def stop(model, xla=True):
+        raise Interrupt("compiled")
+
+    monkeypatch.setattr(experiments.training, "compile_settings", stop)
+    with pytest.raises(Interrupt):
+        experiments.kl_sweep(tiny, tmp_path / "new" / "runs", coefficients=[1], **TINY)
+    assert (tmp_path / "new" / "runs" / "settings.json").exists()
+
+
+def test_a_loss_that_becomes_nan_stops_the_sweep_and_stores_nothing(tiny, tmp_path):
+    with pytest.raises(FloatingPointError, match="the loss became (nan|inf) in epoch 1"):
+        experiments.kl_sweep(tiny, tmp_path, coefficients=[1], **{**TINY, "learning_rate": 1e12})
+    assert not (tmp_path / "c=1").exists()
+
+
+def test_settings_of_an_unknown_architecture_are_refused(tiny, one_run):
+    settings = json.loads((one_run / "settings.json").read_text())
+    (one_run / "settings.json").write_text(json.dumps({**settings, "architecture": "conv"}))
+    with pytest.raises(ValueError, match="unknown architecture 'conv'"):
+        experiments.load_run_model(one_run, "c=1")

@@ -78,6 +78,27 @@ def test_optimal_log_variance_is_the_log_of_the_mean_squared_error():
     assert float(losses.optimal_log_variance(x, x, floor=0.01)) == pytest.approx(np.log(0.01), rel=1e-6)
 
 
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_vae_loss_of_half_precision_outputs_is_computed_in_float32(unit_images, dtype):
+    # a mixed-precision model's outputs: the loss terms are those of the same values in float32
+    rng = np.random.default_rng(0)
+    outputs = [rng.uniform(0.05, 0.95, unit_images.shape), rng.normal(size=(8, 2)),
+               rng.normal(size=(8, 2))]
+    half = [keras.ops.cast(a, dtype) for a in outputs]
+    same_values = [keras.ops.cast(a, "float32") for a in half]
+    for got, want in zip(losses.vae_loss(unit_images, *half, beta=2.0),
+                         losses.vae_loss(unit_images, *same_values, beta=2.0)):
+        assert keras.backend.standardize_dtype(got.dtype) == "float32"
+        assert float(got) == float(want)
+
+
+def test_integer_images_are_read_as_float_pixels():
+    x = np.array([[1, 0, 1]])
+    probs = np.array([[0.9, 0.2, 0.6]], "float32")
+    want = -np.sum(np.log([0.9, 0.8, 0.6]))
+    assert float(np.asarray(losses.bernoulli_nll(x, probs, "sum"))[0]) == pytest.approx(want, rel=1e-6)
+
+
 def test_vae_loss_combines_terms(unit_images):
     probs = np.full_like(unit_images, 0.5)
     mean, log_var = np.ones((8, 2), "float32"), np.zeros((8, 2), "float32")

@@ -232,10 +232,8 @@ def _initial_weights(results_dir, settings):
 
 
 def _store_result(name, run_dir, model, history, test, schedule, data):
-    """Write a trained run's weights and then its result file (test terms ``test``)."""
-    if not np.all(np.isfinite(history["loss"])):
-        raise FloatingPointError(f"run {name!r}: the loss became NaN or inf; lower the learning "
-                                 "rate or beta.")
+    """Write a trained run's weights and then its result file (test terms ``test``); a
+    loss that became NaN or inf stopped the training before (``training.NaNGuard``)."""
     n_active, variances = diagnostics.active_units(model, data.x_test)
     run_dir.mkdir(parents=True, exist_ok=True)
     tmp = run_dir / "model.tmp.weights.h5"
