@@ -131,8 +131,15 @@ def test_interrupted_fused_sweep_resumes_from_its_last_epoch(tiny, tmp_path, mon
         experiments.kl_sweep(tiny, tmp_path, coefficients=[0, 1], **settings)
     state = json.loads((tmp_path / "fused_checkpoint" / "state.json").read_text())
     assert state["epoch"] == 1 and len(state["history"]["kl_1"]) == 1
-    monkeypatch.setattr(experiments.FusedCheckpoint, "on_epoch_end", real)
+    trained = []
+
+    def counted(self, epoch, logs=None):
+        trained.append(epoch)
+        real(self, epoch, logs)
+
+    monkeypatch.setattr(experiments.FusedCheckpoint, "on_epoch_end", counted)
     table = experiments.kl_sweep(tiny, tmp_path, coefficients=[0, 1], **settings)
+    assert trained == [1, 2]   # epochs 2 and 3 only: the stored epoch is not trained again
     result = json.loads((tmp_path / "c=1" / "result.json").read_text())
     assert len(result["history"]["kl"]) == 3 and result["history"]["beta"] == [1.0, 1.0, 1.0]
     assert result["history"]["kl"][0] == state["history"]["kl_1"][0]  # epoch 1 kept, not redone
