@@ -7,7 +7,7 @@ each mutant's fork), so the default is a sample: ``--per-module`` mutants of eac
 by a hash of the seed and the name (the same draw for the same seed), of which only those not
 judged yet are run; the results stay in mutants/, so another seed adds to them. ``--all`` runs
 every mutant not yet judged; ``--again`` runs the sample's survivors again too (after tests were
-added). The score of a sample estimates the module's score with the standard error
+added), except those the equivalents file explains. The score of a sample estimates the module's score with the standard error
 scripts/mutation_score.py prints.
 """
 
@@ -17,7 +17,7 @@ import hashlib
 import subprocess
 import sys
 
-from mutation_score import MUTMUT, READ_BY_STUDENTS, ROOT, results
+from mutation_score import MUTMUT, READ_BY_STUDENTS, ROOT, equivalents, results
 
 
 def generate():
@@ -46,6 +46,14 @@ def sample(status, per_module, seed):
             for name in sorted(by_module[module], key=rank)[:per_module]]
 
 
+def to_run(chosen, status, again, explained):
+    """The chosen mutants not judged yet and, with ``again``, those that survived (or found
+    no test, or timed out) unless ``explained`` (equivalent or presentation only)."""
+    rerun = ("survived", "no tests", "timeout")
+    return [name for name in chosen if status[name] == "not checked"
+            or (again and status[name] in rerun and name not in explained)]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-module", type=int, default=60)
@@ -57,8 +65,7 @@ def main():
     generate()
     status = results()
     chosen = sorted(status) if args.all else sample(status, args.per_module, args.seed)
-    rerun = ("not checked", "survived", "no tests", "timeout") if args.again else ("not checked",)
-    todo = [name for name in chosen if status[name] in rerun]
+    todo = to_run(chosen, status, args.again, equivalents())
     print(f"{len(chosen)} mutants chosen, {len(chosen) - len(todo)} judged before, {len(todo)} to run",
           flush=True)
     if todo:

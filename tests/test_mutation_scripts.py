@@ -54,3 +54,11 @@ def test_mutmut_runs_exactly_the_tests_a_mutated_module_is_judged_by():
     selection = config["tool"]["mutmut"]["pytest_add_cli_args_test_selection"]
     assert sorted(Path(p).name for p in selection) == sorted(own)
     assert all((Path(__file__).parent / name).exists() for name in own)
+
+
+def test_again_judges_the_survivors_left_unexplained_and_everything_not_judged():
+    status = {"a": "killed", "b": "survived", "c": "survived", "d": "not checked", "e": "timeout",
+              "f": "no tests", "g": "survived"}
+    chosen = ["a", "b", "c", "d", "e", "f"]
+    assert mutation_sample.to_run(chosen, status, False, {"c": "equivalent"}) == ["d"]
+    assert mutation_sample.to_run(chosen, status, True, {"c": "equivalent"}) == ["b", "d", "e", "f"]
