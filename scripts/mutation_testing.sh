@@ -10,12 +10,13 @@
 #   bash scripts/mutation_testing.sh --all           # every mutant (about 6,100)
 #   .venv/bin/mutmut run "vae_helpers.schedules.*"   # (after a first run) mutmut's own patterns
 #
-# Time on 2 cores (measured, AMD EPYC): a first run of the default sample took 66 minutes: 13
-# for set-up, finding which tests run each function and a clean run of them (the clean run again
-# on every run, about 5 minutes), 52 for the 480 mutants (a killed one a few seconds, a surviving
-# one its minute of tests, an experiments' mutant up to its 5 minutes); --again after new tests
-# re-judged the sample's survivors in 19 minutes (those explained as equivalent among them,
-# which it now skips, included). --per-module 50 makes a shorter run.
+# Time on 2 cores (measured, AMD EPYC): a first run of the default sample, from an empty
+# mutants/, took 26 minutes: 9 for set-up, finding which tests run each function and a clean run
+# of them (the clean run again on every run), 17 for the 480 mutants (0.47 a second: a killed
+# one a few seconds, a surviving one its minute of tests, an experiments' mutant up to its 5
+# minutes). Most of a mutant's cost is its fork's start, so the forks start with vae_helpers
+# imported and without nbval (pyproject.toml, scripts/mutation_preload.txt): with each fork
+# importing them itself the same run took 60 minutes. --per-module 50 makes a shorter run.
 #
 # Which modules are mutated and which tests run is set in pyproject.toml, [tool.mutmut];
 # the sample is drawn by scripts/mutation_sample.py.
