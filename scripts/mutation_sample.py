@@ -7,8 +7,8 @@ each mutant's fork), so the default is a sample: ``--per-module`` mutants of eac
 by a hash of the seed and the name (the same draw for the same seed), of which only those not
 judged yet are run; the results stay in mutants/, so another seed adds to them. ``--all`` runs
 every mutant not yet judged; ``--again`` runs the sample's survivors again too (after tests were
-added), except those the equivalents file explains. The score of a sample estimates the module's score with the standard error
-scripts/mutation_score.py prints.
+added), except those the equivalents file explains. The score of a sample estimates the module's
+score with the standard error scripts/mutation_score.py prints.
 """
 
 import argparse

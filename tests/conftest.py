@@ -28,7 +28,7 @@ def unit_images():
 # no test has killed by then counts as survived, so the score is a lower bound, and the time a
 # sample takes stays bounded. The experiments' tests are trainings and the one that guards a
 # function is often among the slowest (the resumed fused sweep): their mutants get up to 5 min,
-# enough for all of them (about 3 min here).
+# enough for all of them (a little over 2 min in mutmut's stats run here).
 OWN_TESTS = {"losses": ("test_losses.py", "test_numerics.py"),
              "exercises": ("test_exercises.py", "test_exercise_catalogue.py")}
 MUTANT_TEST_SECONDS = {"experiments": 300.0}
